@@ -1,0 +1,1 @@
+"""The Vietnamese web admin UI for commune staff."""
