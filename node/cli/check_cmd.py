@@ -1,0 +1,43 @@
+"""``motcua check``: integrity check, schema version, counts; non-zero exit on a problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from node import config as config_mod
+from node import db as db_mod
+from node.cli.common import EXIT_NEEDS_OPERATOR, data_dir_option, fail
+from node.integrity import check
+from node.node_runtime import open_node
+
+
+@click.command("check")
+@data_dir_option
+def check_cmd(data_dir: Path) -> None:
+    """Check the node's database and files and print what is there."""
+    try:
+        rt = open_node(data_dir, check=False)
+    except (config_mod.ConfigError, db_mod.DatabaseError) as exc:
+        fail(str(exc))
+        return
+    try:
+        report = check(rt)
+    except db_mod.DatabaseError as exc:
+        fail(str(exc))
+        return
+    finally:
+        rt.close()
+    click.echo(f"node: {report.node_id}")
+    click.echo(f"integrity: {report.integrity}")
+    click.echo(f"schema: {report.schema}")
+    for origin, n in report.events_by_origin.items():
+        click.echo(f"events from {origin}: {n}")
+    for status, n in report.dossiers_by_status.items():
+        click.echo(f"dossiers in status {status}: {n}")
+    click.echo(f"documents: {report.documents} ({report.files} distinct files)")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if report.problems:
+        raise SystemExit(EXIT_NEEDS_OPERATOR)

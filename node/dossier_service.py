@@ -1,0 +1,278 @@
+"""Receiving and processing dossiers: the rules, then one event, then the projection.
+
+Every function here runs one write transaction in which it validates, appends exactly one
+event and saves the new state, so a refused request writes nothing at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import apsw
+import msgspec
+import uuid6
+
+from node import dossier_store, event_log
+from node.blob_store import BlobInfo
+from node.clock import OFFICE_TZ, to_utc_iso, utc_now
+from node.db import scalar
+from node.dossier_errors import DossierError as DossierError  # re-exported: callers import it here
+from node.dossier_errors import NotFound as NotFound
+from node.due_dates import TimeUnit, compute_due
+from node.event_kinds import (
+    DocumentAttached,
+    DossierEvent,
+    DossierReceived,
+    DossierTransitioned,
+    Person,
+)
+from node.event_record import EventRecord
+from node.lifecycle import Action, Status, next_status
+from node.node_runtime import NodeRuntime
+from node.projection import DossierState, apply
+from node.transition_timing import timing_for
+from node.work_calendar import WorkCalendar
+
+CHANNELS = ("in_person", "online", "post")
+ROLES = ("component", "result", "supplement")
+COPY_KINDS = ("original", "certified_copy", "electronic")
+# Actions whose form needs a reason written on it.
+NOTE_REQUIRED = frozenset(
+    {Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.STOP, Action.RESCHEDULE}
+)
+MAX_CODE_LENGTH = 50
+
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class PersonIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    full_name: Name
+    id_number: Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z]{0,20}$")] = ""
+    phone: Annotated[str, msgspec.Meta(pattern=r"^[0-9+() .-]{0,20}$")] = ""
+    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+    def to_person(self, field: str) -> Person:
+        if not self.full_name.strip():
+            raise DossierError("full_name is blank", f"{field}.full_name")
+        return Person(
+            " ".join(self.full_name.split()),
+            self.id_number,
+            self.phone.strip(),
+            self.address.strip(),
+        )
+
+
+class ReceiveRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    procedure_code: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    applicant: PersonIn
+    channel: Literal["in_person", "online", "post"]
+    components: Annotated[list[Name], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    proxy: PersonIn | None = None
+    received_at: datetime | None = None  # paper dossiers entered late; never in the future
+
+
+class TransitionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    action: Action
+    note: Text = ""
+    due_at: datetime | None = None  # the new appointment, for "reschedule"
+
+
+def _calendar(rt: NodeRuntime, conn: apsw.Connection) -> WorkCalendar:
+    return rt.reference.calendar(conn)
+
+
+def _commit_event(
+    rt: NodeRuntime,
+    conn: apsw.Connection,
+    state: DossierState | None,
+    body: DossierEvent,
+    actor: str,
+) -> tuple[DossierState, EventRecord]:
+    record = event_log.append(conn, rt.node_id, body.dossier_id, body, actor)
+    new_state = apply(
+        state, body, origin=record.origin, event_id=record.id, recorded_at=record.recorded_at
+    )
+    dossier_store.save(conn, new_state)
+    return new_state, record
+
+
+def issue_code(rt: NodeRuntime, conn: apsw.Connection, moment: datetime) -> str:
+    """The next dossier code for the office-local day of ``moment`` (daily serial per node)."""
+    day = moment.astimezone(OFFICE_TZ).date()
+    serial = scalar(
+        conn,
+        "INSERT INTO dossier_code_serials (day, last_serial) VALUES (?, 1) "
+        "ON CONFLICT (day) DO UPDATE SET last_serial = last_serial + 1 RETURNING last_serial",
+        (day.isoformat(),),
+    )
+    code = rt.config.node.dossier_code_pattern.format(
+        agency=rt.config.node.agency_code,
+        yymmdd=day.strftime("%y%m%d"),
+        yyyymmdd=day.strftime("%Y%m%d"),
+        serial=int(serial),
+    )
+    if len(code) > MAX_CODE_LENGTH:
+        raise DossierError(
+            f"the code pattern gives {code!r}, longer than {MAX_CODE_LENGTH} characters"
+        )
+    return code
+
+
+def receive(rt: NodeRuntime, req: ReceiveRequest, actor: str) -> DossierState:
+    now = utc_now()
+    if req.channel not in CHANNELS:
+        raise DossierError(f"channel must be one of {', '.join(CHANNELS)}", "channel")
+    if req.received_at is not None:
+        if req.received_at.tzinfo is None:
+            raise DossierError(
+                "received_at needs a UTC offset, e.g. 2027-02-05T09:30:00+07:00", "received_at"
+            )
+        if req.received_at > now:
+            raise DossierError("received_at is in the future", "received_at")
+    moment = req.received_at or now
+    applicant = req.applicant.to_person("applicant")
+    proxy = None if req.proxy is None else req.proxy.to_person("proxy")
+    # Everything that only reads is done before the write lock, so writers queue less.
+    reader = rt.db.read()
+    procedure = rt.reference.procedure(reader, req.procedure_code)
+    if procedure is None:
+        raise DossierError(
+            f"unknown procedure {req.procedure_code!r}; import the catalog first",
+            "procedure_code",
+        )
+    online = req.channel == "online"
+    unit = TimeUnit(procedure.time_unit)
+    due = None if online else compute_due(_calendar(rt, reader), moment, procedure.time_limit, unit)
+
+    def write(conn: apsw.Connection) -> DossierState:
+        body = DossierReceived(
+            dossier_id=str(uuid6.uuid7()),
+            code=issue_code(rt, conn, moment),
+            procedure_code=procedure.code,
+            procedure_version=procedure.version,
+            procedure_name=procedure.name,
+            time_limit=procedure.time_limit,
+            time_unit=procedure.time_unit,
+            applicant=applicant,
+            proxy=proxy,
+            channel=req.channel,
+            components=list(req.components),
+            status=int(Status.SUBMITTED if online else Status.RECEIVED),
+            submitted_at=to_utc_iso(moment),
+            received_at=None if online else to_utc_iso(moment),
+            due_at=None if due is None else to_utc_iso(due),
+        )
+        return _commit_event(rt, conn, None, body, actor)[0]
+
+    return rt.db.submit(write)
+
+
+def _load(conn: apsw.Connection, dossier_id: str) -> DossierState:
+    state = dossier_store.load(conn, dossier_id)
+    if state is None:
+        raise NotFound(f"no dossier with id {dossier_id!r}")
+    return state
+
+
+def transition(
+    rt: NodeRuntime, dossier_id: str, req: TransitionRequest, actor: str
+) -> DossierState:
+    if req.action in NOTE_REQUIRED and not req.note.strip():
+        raise DossierError(
+            f"action '{req.action}' needs a note (the reason written on the form)", "note"
+        )
+    now = utc_now()
+
+    def write(conn: apsw.Connection) -> DossierState:
+        state = _load(conn, dossier_id)
+        status = Status(state.status)
+        target = next_status(req.action, status)
+        fields = timing_for(state, req, lambda: _calendar(rt, conn), now)
+        body = DossierTransitioned(
+            dossier_id=dossier_id,
+            action=str(req.action),
+            from_status=int(status),
+            to_status=int(target),
+            note=req.note.strip(),
+            at=to_utc_iso(now),
+            **fields,
+        )
+        return _commit_event(rt, conn, state, body, actor)[0]
+
+    return rt.db.submit(write)
+
+
+def attach_document(
+    rt: NodeRuntime,
+    dossier_id: str,
+    blob: BlobInfo,
+    *,
+    mime: str,
+    role: str,
+    copy_kind: str,
+    filename: str,
+    actor: str,
+) -> tuple[DossierState, EventRecord]:
+    """Record bytes already durable in the blob store as a document of the dossier."""
+    return rt.db.submit(
+        lambda conn: attach_document_in(
+            conn,
+            rt,
+            dossier_id,
+            blob,
+            mime=mime,
+            role=role,
+            copy_kind=copy_kind,
+            filename=filename,
+            actor=actor,
+        )
+    )
+
+
+def attach_document_in(
+    conn: apsw.Connection,
+    rt: NodeRuntime,
+    dossier_id: str,
+    blob: BlobInfo,
+    *,
+    mime: str,
+    role: str,
+    copy_kind: str,
+    filename: str,
+    actor: str,
+) -> tuple[DossierState, EventRecord]:
+    """:func:`attach_document` inside the caller's write transaction (``rt.db.write()`` or
+    ``rt.db.submit``),
+    so the caller can commit its own rows (e.g. a scan receipt) with the event."""
+    if role not in ROLES:
+        raise DossierError(f"role must be one of {', '.join(ROLES)}", "role")
+    if copy_kind not in COPY_KINDS:
+        raise DossierError(f"copy_kind must be one of {', '.join(COPY_KINDS)}", "copy_kind")
+    if not rt.blobs.has(blob.sha256):
+        raise DossierError(f"blob {blob.sha256} is not in the store", "file")
+    state = _load(conn, dossier_id)
+    conn.execute(
+        "INSERT INTO blobs (sha256, size, mime, stored_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (sha256) DO NOTHING",
+        (blob.sha256, blob.size, mime, to_utc_iso(utc_now())),
+    )
+    body = DocumentAttached(dossier_id, blob.sha256, blob.size, mime, role, copy_kind, filename)
+    state, record = _commit_event(rt, conn, state, body, actor)
+    conn.execute(
+        "INSERT INTO documents "
+        "(event_id, dossier_id, sha256, role, copy_kind, filename, attached_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (record.id, dossier_id, blob.sha256, role, copy_kind, filename, record.recorded_at),
+    )
+    return state, record
+
+
+def get(rt: NodeRuntime, dossier_id: str) -> tuple[DossierState, list[EventRecord]]:
+    conn = rt.db.read()
+    state = _load(conn, dossier_id)
+    return state, event_log.for_stream(conn, dossier_id)

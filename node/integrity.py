@@ -1,0 +1,64 @@
+"""``motcua check``: is this node's data whole? Integrity, schema, log density, files."""
+
+from __future__ import annotations
+
+import msgspec
+
+from node import db as db_mod
+from node import event_log
+from node.migrations import schema_version
+from node.node_runtime import NodeRuntime
+
+
+class CheckReport(msgspec.Struct, frozen=True):
+    integrity: str
+    schema: str
+    node_id: str
+    events_by_origin: dict[str, int]
+    dossiers_by_status: dict[str, int]
+    documents: int
+    files: int
+    problems: list[str]
+
+
+def check(rt: NodeRuntime) -> CheckReport:
+    conn = rt.db.read()
+    problems: list[str] = []
+    try:
+        db_mod.quick_check(conn, rt.db.path)
+        integrity = "ok"
+    except db_mod.DatabaseError as exc:
+        integrity = "failed"
+        problems.append(str(exc))
+    for origin in event_log.gaps(conn):
+        problems.append(f"event log of origin {origin!r} has a gap in seq")
+    events = {
+        str(o): int(n)
+        for o, n in conn.execute(
+            "SELECT origin, COUNT(*) FROM events GROUP BY origin ORDER BY origin"
+        )
+    }
+    statuses = {
+        str(s): int(n)
+        for s, n in conn.execute(
+            "SELECT status, COUNT(*) FROM dossiers GROUP BY status ORDER BY status"
+        )
+    }
+    documents = int(db_mod.scalar(conn, "SELECT COUNT(*) FROM documents"))
+    shas = [(str(s), int(n)) for s, n in conn.execute("SELECT sha256, size FROM blobs")]
+    for sha, size in shas:
+        path = rt.blobs.path_for(sha)
+        if not path.exists():
+            problems.append(f"document file {sha} is missing ({path})")
+        elif path.stat().st_size != size:
+            problems.append(f"document file {sha} has {path.stat().st_size} bytes, expected {size}")
+    return CheckReport(
+        integrity,
+        schema_version(conn),
+        rt.node_id,
+        events,
+        statuses,
+        documents,
+        len(shas),
+        problems,
+    )
