@@ -1,0 +1,1 @@
+"""Replication between a commune node and the city data centre over MQTT."""

@@ -1,0 +1,223 @@
+"""The replication wire format: MessagePack-encoded msgspec tagged unions.
+
+Every MQTT payload is exactly one ``Message``: a msgspec struct encoded as an array whose
+first item is the tag (e.g. ``["ack", "xa-1", "xa-1", 42]``). Every message names its
+``node_id`` so the receiver can check it against the node id in the topic, which the
+broker's ACL ties to the sender's certificate.
+
+Evolution rule (the wire is shared by nodes and a city data centre upgraded at different
+times; ``node/event_record.py`` follows the same rule):
+
+* a new field goes last and has a default, so an older decoder ignores it and a newer
+  decoder reading an older message fills in the default;
+* never reorder, remove or retype a field, and never change a tag;
+* a new message type gets a new tag; an older receiver rejects it with ``WireError``,
+  logs and drops it, so a new type must never be needed for old peers to make progress;
+* anything incompatible moves to a new topic prefix (``motcua/v2``), see ``sync/topics.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Final
+
+import msgspec
+
+from node.event_record import EventRecord
+from sync.topics import NODE_ID_PATTERN, Direction, Lane
+
+#: Largest payload accepted or produced, checked before decoding so a hostile or broken
+#: peer cannot make us allocate for a huge message. 16x the default 256 KiB blob chunk.
+MAX_PAYLOAD: Final = 4 * 1024 * 1024
+
+#: Largest seq or byte count on the wire: fits a signed 64-bit column with room to spare.
+MAX_SEQ: Final = 2**62
+
+#: A node id as in ``sync/topics.py`` (never "central").
+NodeId = Annotated[str, msgspec.Meta(pattern=NODE_ID_PATTERN)]
+#: Whose sequence a seq belongs to: a node id, or "central" for the city data centre.
+Origin = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]{0,62}\Z")]
+#: A position in an origin's event log; the first event is 1.
+Seq = Annotated[int, msgspec.Meta(ge=1, le=MAX_SEQ)]
+#: A cumulative position: everything up to and including it; 0 means nothing yet.
+UptoSeq = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]
+#: Byte count or byte offset within a file.
+ByteCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]
+#: Lower-case hex SHA-256 of a whole file; files are identified by content.
+Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{64}\Z")]
+#: UTC instant, ISO 8601 with "Z" (same convention as ``EventRecord.recorded_at``).
+UtcTimestamp = Annotated[
+    str, msgspec.Meta(pattern=r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\Z")
+]
+
+
+class WireError(ValueError):
+    """A payload that is not a valid message: oversize, not MessagePack, or wrong shape."""
+
+
+def _check_run(events: list[EventRecord], origin: str, first_seq: int) -> None:
+    """A batch is a non-empty run ``first_seq, first_seq + 1, ...`` of one origin's events."""
+    if not events:
+        raise ValueError("a batch needs at least one event")
+    for offset, event in enumerate(events):
+        if event.origin != origin:
+            raise ValueError(f"event {offset} has origin {event.origin!r}, batch is {origin!r}")
+        if event.seq != first_seq + offset:
+            raise ValueError(f"event {offset} has seq {event.seq}, expected {first_seq + offset}")
+
+
+class EventBatch(msgspec.Struct, frozen=True, array_like=True, tag="batch"):
+    """A run of the node's own events, oldest first (node -> city, events lane)."""
+
+    node_id: NodeId  # the sending node, which is also the origin of every event
+    first_seq: Seq  # seq of events[0]; the batch has no gaps
+    events: list[EventRecord]  # one or more events, seqs first_seq, first_seq + 1, ...
+
+    def __post_init__(self) -> None:
+        _check_run(self.events, self.node_id, self.first_seq)
+
+
+class EventAck(msgspec.Struct, frozen=True, array_like=True, tag="ack"):
+    """The city has durably stored ``origin``'s events up to ``upto_seq`` (city -> node)."""
+
+    node_id: NodeId  # the node the ack is addressed to
+    origin: Origin  # whose events are acknowledged (the node's own id)
+    upto_seq: UptoSeq  # cumulative: every seq <= upto_seq is stored
+
+
+class ResendRequest(msgspec.Struct, frozen=True, array_like=True, tag="resend"):
+    """Send ``origin``'s events again starting at ``from_seq`` (either direction, control)."""
+
+    node_id: NodeId  # the node this exchange is with (the topic's node id)
+    origin: Origin  # whose sequence has the gap
+    from_seq: Seq  # first seq the asker is missing: its last contiguous seq + 1
+
+
+class ChunkOffer(msgspec.Struct, frozen=True, array_like=True, tag="offer"):
+    """The node wants to send a file; the city answers with a ``ChunkAck`` (blobs lane)."""
+
+    node_id: NodeId  # the sending node
+    sha256: Sha256Hex  # hash of the whole file, which also names it
+    size: ByteCount  # total file size in bytes
+
+
+class BlobChunk(msgspec.Struct, frozen=True, array_like=True, tag="chunk"):
+    """Bytes ``[offset, offset + len(data))`` of a file (node -> city, blobs lane)."""
+
+    node_id: NodeId  # the sending node
+    sha256: Sha256Hex  # hash of the whole file, checked by the receiver at the end
+    size: ByteCount  # total file size, repeated so any chunk can start a transfer
+    offset: ByteCount  # where ``data`` starts in the file
+    data: bytes  # the chunk itself (256 KiB by default, the last one shorter)
+
+    def __post_init__(self) -> None:
+        if self.offset + len(self.data) > self.size:
+            raise ValueError(
+                f"chunk [{self.offset}, {self.offset + len(self.data)}) "
+                f"runs past the file size {self.size}"
+            )
+
+
+class ChunkAck(msgspec.Struct, frozen=True, array_like=True, tag="chunk_ack"):
+    """How much of a file the city holds durably (city -> node, control lane)."""
+
+    node_id: NodeId  # the node sending the file
+    sha256: Sha256Hex  # which file
+    next_offset: ByteCount  # bytes [0, next_offset) are stored; send from here (0: restart)
+    complete: bool  # True once the whole file is stored and its SHA-256 matched
+
+
+class Birth(msgspec.Struct, frozen=True, array_like=True, tag="birth"):
+    """Presence: the node connected (node -> city, control lane, on every connect)."""
+
+    node_id: NodeId  # the node that came online
+    started_at: UtcTimestamp  # when this connection session started; Offline echoes it
+    last_seq: UptoSeq  # highest seq in the node's own log, so the city sees the backlog
+    software_version: str  # motcua-edge version the node runs
+
+
+class Offline(msgspec.Struct, frozen=True, array_like=True, tag="offline"):
+    """Presence: the node went away (the MQTT will, published by the broker)."""
+
+    node_id: NodeId  # the node that went offline
+    started_at: UtcTimestamp  # the session this will belongs to, to ignore a stale will
+
+
+class DownBatch(msgspec.Struct, frozen=True, array_like=True, tag="down_batch"):
+    """A run of city-side events for one node, oldest first (city -> node, events lane)."""
+
+    node_id: NodeId  # the destination node
+    origin: Origin  # whose sequence the events belong to ("central" for the city)
+    first_seq: Seq  # seq of events[0]; the batch has no gaps
+    events: list[EventRecord]  # one or more events of ``origin``, seqs first_seq, ...
+
+    def __post_init__(self) -> None:
+        _check_run(self.events, self.origin, self.first_seq)
+
+
+class DownAck(msgspec.Struct, frozen=True, array_like=True, tag="down_ack"):
+    """The node has durably applied ``origin``'s events up to ``upto_seq`` (node -> city)."""
+
+    node_id: NodeId  # the acknowledging node
+    origin: Origin  # whose events are acknowledged
+    upto_seq: UptoSeq  # cumulative: every seq <= upto_seq is applied
+
+
+Message = (
+    EventBatch
+    | EventAck
+    | ResendRequest
+    | ChunkOffer
+    | BlobChunk
+    | ChunkAck
+    | Birth
+    | Offline
+    | DownBatch
+    | DownAck
+)
+
+#: Where each message type may travel; a receiver drops a message seen anywhere else.
+ROUTES: Final[Mapping[type[Message], frozenset[tuple[Direction, Lane]]]] = {
+    EventBatch: frozenset({(Direction.UP, Lane.EVENTS)}),
+    EventAck: frozenset({(Direction.DOWN, Lane.CONTROL)}),
+    ResendRequest: frozenset({(Direction.DOWN, Lane.CONTROL), (Direction.UP, Lane.CONTROL)}),
+    ChunkOffer: frozenset({(Direction.UP, Lane.BLOBS)}),
+    BlobChunk: frozenset({(Direction.UP, Lane.BLOBS)}),
+    ChunkAck: frozenset({(Direction.DOWN, Lane.CONTROL)}),
+    Birth: frozenset({(Direction.UP, Lane.CONTROL)}),
+    Offline: frozenset({(Direction.UP, Lane.CONTROL)}),
+    DownBatch: frozenset({(Direction.DOWN, Lane.EVENTS)}),
+    DownAck: frozenset({(Direction.UP, Lane.CONTROL)}),
+}
+
+_encoder: Final = msgspec.msgpack.Encoder()
+_decoder: Final[msgspec.msgpack.Decoder[Message]] = msgspec.msgpack.Decoder(Message)
+
+
+def encode(msg: Message) -> bytes:
+    """Serialise one message; raise ``WireError`` if it exceeds ``MAX_PAYLOAD``."""
+    payload = _encoder.encode(msg)
+    if len(payload) > MAX_PAYLOAD:
+        raise WireError(
+            f"{type(msg).__name__} encodes to {len(payload)} bytes, "
+            f"over the {MAX_PAYLOAD}-byte limit: send it in smaller pieces"
+        )
+    return payload
+
+
+def decode(payload: bytes) -> Message:
+    """Parse one payload, or raise ``WireError`` saying what is wrong with it."""
+    if len(payload) > MAX_PAYLOAD:
+        raise WireError(f"payload of {len(payload)} bytes is over the {MAX_PAYLOAD}-byte limit")
+    try:
+        return _decoder.decode(payload)
+    except msgspec.ValidationError as exc:
+        raise WireError(f"not a valid message: {exc}") from exc
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        # msgspec lets a string that is not UTF-8 escape as UnicodeDecodeError.
+        raise WireError(f"not MessagePack: {exc}") from exc
+
+
+def route_allowed(msg: Message, direction: Direction, lane: Lane) -> bool:
+    """True when ``msg`` may arrive on a ``direction``/``lane`` topic."""
+    return (direction, lane) in ROUTES[type(msg)]
