@@ -1,0 +1,1 @@
+"""Scanner drop folders: finished scans become dossier documents, exactly once."""

@@ -1,0 +1,208 @@
+"""Move a refused scan into the quarantine folder, with a ``.reason.json`` that says why.
+
+Guarantees of ``quarantine``:
+- Never overwrites: a second ``SCN_0001.pdf`` becomes ``SCN_0001 (2).pdf``. The final name
+  is claimed with ``os.link`` (fails if taken); where hard links are not supported, with an
+  ``O_EXCL`` placeholder that is then replaced.
+- Works across filesystems: the bytes are copied into a hidden temporary file in the
+  quarantine folder, fsynced, given their final name, and the folder fsynced.
+- ``<name>.reason.json`` is written the same way (tmp, fsync, rename, fsync folder).
+- The source is removed last, only after both are durable. If that removal fails the
+  ``OSError`` propagates and the quarantined copy stays; the caller must then not forget the
+  source, or it would be quarantined again.
+- Only a regular file is moved: a symbolic link (whose target could be any file on the
+  node) or a FIFO raises ``OSError`` and is left alone.
+- Temporary files are removed whatever happens. A crash at worst leaves a hidden ``.*.tmp``
+  in the quarantine folder, or the source still in place (quarantined again later: a
+  duplicate, never a loss).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import msgspec
+
+from scanner_ingest import reasons
+from scanner_ingest.names import nfc
+
+log = logging.getLogger(__name__)
+
+REASON_SUFFIX = ".reason.json"
+_CHUNK = 1024 * 1024
+
+
+class QuarantineRecord(msgspec.Struct, frozen=True):
+    """Contents of ``<name>.reason.json``."""
+
+    file: str  # the quarantined file's name in the quarantine folder
+    reason: str  # a code from ``reasons``
+    message_vi: str
+    message_en: str
+    detail: str
+    original_path: str  # NFC
+    quarantined_at: str  # UTC, ISO 8601 with "Z"
+    size: int
+    sha256: str
+
+
+class QuarantinedFile(msgspec.Struct, frozen=True):
+    path: Path  # the quarantined file (it may since have been removed by an administrator)
+    record: QuarantineRecord
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(QuarantineRecord)
+
+
+def quarantine(
+    src_path: Path,
+    quarantine_dir: Path,
+    reason: str,
+    detail: str = "",
+    *,
+    now: datetime | None = None,
+) -> Path:
+    """Move ``src_path`` into ``quarantine_dir`` for ``reason``; return its new path."""
+    why = reasons.reason(reason)
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_path(quarantine_dir)
+    try:
+        size, sha256 = _copy_durably(src_path, tmp)
+        final = _claim_name(tmp, quarantine_dir, nfc(src_path.name))
+        _fsync_dir(quarantine_dir)
+        record = QuarantineRecord(
+            file=final.name,
+            reason=why.code,
+            message_vi=why.message_vi,
+            message_en=why.message_en,
+            detail=detail,
+            original_path=nfc(str(src_path)),
+            quarantined_at=when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            size=size,
+            sha256=sha256,
+        )
+        _write_atomically(final.with_name(final.name + REASON_SUFFIX), _encode(record))
+    finally:
+        tmp.unlink(missing_ok=True)
+    src_path.unlink()
+    with contextlib.suppress(OSError):  # some network filesystems refuse fsync on a folder
+        _fsync_dir(src_path.parent)
+    log.info("scan_quarantined src=%s dest=%s reason=%s", src_path, final, reason)
+    return final
+
+
+def list_quarantined(quarantine_dir: Path) -> list[QuarantinedFile]:
+    """Every readable ``.reason.json`` in ``quarantine_dir``, oldest first.
+
+    An unreadable or malformed record is logged and skipped, so one bad file cannot hide
+    the others.
+    """
+    if not quarantine_dir.is_dir():
+        return []
+    found: list[QuarantinedFile] = []
+    for path in quarantine_dir.iterdir():
+        if not path.name.endswith(REASON_SUFFIX) or path.name.startswith("."):
+            continue
+        try:
+            record = _decoder.decode(path.read_bytes())
+            if Path(record.file).name != record.file or record.file in ("", ".", ".."):
+                raise ValueError(f"file {record.file!r} is not a plain name")
+        except (OSError, ValueError) as exc:  # msgspec.DecodeError is a ValueError
+            log.warning("quarantine_record_unreadable path=%s error=%s", path, exc)
+            continue
+        found.append(QuarantinedFile(path=quarantine_dir / record.file, record=record))
+    found.sort(key=lambda q: (q.record.quarantined_at, q.record.file))
+    return found
+
+
+def _encode(record: QuarantineRecord) -> bytes:
+    return msgspec.json.format(_encoder.encode(record), indent=2) + b"\n"
+
+
+def _tmp_path(directory: Path) -> Path:
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".quarantine-", suffix=".tmp")
+    os.close(fd)
+    return Path(name)
+
+
+def _open_regular(src: Path) -> BinaryIO:
+    """``src`` opened for reading, never through a symbolic link, never a FIFO or device."""
+    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(src))
+    return os.fdopen(fd, "rb")
+
+
+def _copy_durably(src: Path, dest: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with _open_regular(src) as fin, dest.open("wb") as fout:
+        while chunk := fin.read(_CHUNK):
+            digest.update(chunk)
+            fout.write(chunk)
+            size += len(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())
+    return size, digest.hexdigest()
+
+
+def _candidates(name: str) -> Iterator[str]:
+    dot = name.rfind(".")
+    stem, suffix = (name[:dot], name[dot:]) if dot > 0 else (name, "")
+    yield name
+    for n in range(2, 10_000):
+        yield f"{stem} ({n}){suffix}"
+
+
+def _claim_name(tmp: Path, directory: Path, name: str) -> Path:
+    """Give ``tmp`` the first free name among ``name``, ``stem (2).ext``, ... atomically."""
+    for candidate in _candidates(name):
+        final = directory / candidate
+        if final.with_name(candidate + REASON_SUFFIX).exists():
+            continue  # an orphaned record keeps its name
+        try:
+            os.link(tmp, final)
+        except FileExistsError:
+            continue
+        except OSError:
+            try:  # no hard links here: reserve the name, then replace the placeholder
+                os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:
+                continue
+            os.replace(tmp, final)
+        return final
+    raise FileExistsError(f"no free quarantine name for {name!r} in {directory}")
+
+
+def _write_atomically(dest: Path, data: bytes) -> None:
+    tmp = _tmp_path(dest.parent)
+    try:
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(dest.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
