@@ -1,0 +1,170 @@
+"""The PDF worker process: validation, rendering, slips, splitting, and its failures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pytest
+
+from scanner_ingest import reasons
+from scanner_ingest.filetypes import FileKind
+from scanner_ingest.pdf_worker import PdfWorker, PdfWorkerCrashed, PdfWorkerTimeout
+from scanner_ingest.qr_matching import match_pages
+from tests.scanner_ingest import filegen as gen
+
+
+def test_validate_counts_pages(tmp_path: Path, pdf_worker: PdfWorker) -> None:
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()] * 4)
+    result = pdf_worker.validate_pdf(path)
+    assert result.ok
+    assert (result.kind, result.pages) == (FileKind.PDF, 4)
+
+
+def test_encrypted_test_file_is_a_real_encrypted_pdf(tmp_path: Path) -> None:
+    # Checked here in the (single-threaded) test process: without the password PDFium
+    # refuses it as a password error, with it the document opens.
+    path = gen.write_encrypted_pdf(tmp_path / "locked.pdf")
+    with pytest.raises(pdfium.PdfiumError) as refused:
+        pdfium.PdfDocument(path)
+    assert refused.value.err_code == pdfium.raw.FPDF_ERR_PASSWORD
+    doc = pdfium.PdfDocument(path, password="secret")
+    assert len(doc) == 1
+    doc.close()
+
+
+def test_owner_password_only_pdf_opens_and_is_taken(tmp_path: Path, pdf_worker: PdfWorker) -> None:
+    # Empty user password: readable by anyone, only "permissions" restricted.
+    path = gen.write_encrypted_pdf(tmp_path / "restricted.pdf", user_password=b"")
+    assert pdf_worker.validate_pdf(path).ok
+
+
+def test_render_page(tmp_path: Path, pdf_worker: PdfWorker) -> None:
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page(), gen.slip_page(gen.CODE_A)])
+    image = pdf_worker.render_page(path, 1, dpi=150)
+    assert image.mode == "L"
+    assert abs(image.width - 1240) <= 2 and abs(image.height - 1754) <= 2
+    assert image.getextrema() == (0, 255)
+    with pytest.raises(IndexError):
+        pdf_worker.render_page(path, 2)
+
+
+def test_page_slips_and_extract_pages(tmp_path: Path, pdf_worker: PdfWorker) -> None:
+    pages = [
+        gen.blank_page(text="truoc phieu"),
+        gen.slip_page(gen.CODE_A),
+        gen.blank_page(text="don"),
+        gen.slip_page(gen.CODE_B, rotate=180),
+        gen.blank_page(text="cccd"),
+    ]
+    path = gen.write_pdf(tmp_path / "stack.pdf", pages)
+    slips = pdf_worker.page_slips(path)
+    assert [s.code for s in slips] == [None, gen.CODE_A, None, gen.CODE_B, None]
+
+    part = tmp_path / "part.pdf"
+    part.write_bytes(pdf_worker.extract_pages(path, [3, 4]))
+    assert pdf_worker.validate_pdf(part).pages == 2
+    assert [s.code for s in pdf_worker.page_slips(part)] == [gen.CODE_B, None]
+
+
+def test_concurrent_calls_from_threads(tmp_path: Path, pdf_worker: PdfWorker) -> None:
+    paths = [gen.write_pdf(tmp_path / f"{n}.pdf", [gen.blank_page()] * n) for n in range(1, 7)]
+    with ThreadPoolExecutor(max_workers=6) as threads:
+        results = list(threads.map(pdf_worker.validate_pdf, paths))
+    assert [r.pages for r in results] == [1, 2, 3, 4, 5, 6]
+
+
+def _child_pids(worker: PdfWorker) -> list[int]:
+    executor = worker._executor
+    assert executor is not None
+    return list(executor._processes)
+
+
+def test_killed_worker_is_replaced_transparently(tmp_path: Path) -> None:
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()])
+    with PdfWorker(timeout=30) as worker:
+        assert worker.validate_pdf(path).ok
+        [pid] = _child_pids(worker)
+        os.kill(pid, signal.SIGKILL)  # e.g. the OOM killer
+        assert worker.validate_pdf(path).ok
+        assert _child_pids(worker) != [pid]
+
+
+def test_worker_crashing_twice_on_a_call_raises_and_recovers(tmp_path: Path) -> None:
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()])
+    with PdfWorker(timeout=30) as worker:
+        with pytest.raises(PdfWorkerCrashed):
+            worker._call("os:_exit", 3)  # what a segfault in PDFium looks like from here
+        assert worker.validate_pdf(path).ok
+
+
+def test_hung_worker_is_killed_after_timeout(tmp_path: Path) -> None:
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()])
+    with PdfWorker(timeout=1.0) as worker:
+        assert worker.validate_pdf(path).ok  # start the child first
+        [pid] = _child_pids(worker)
+        started = time.monotonic()
+        with pytest.raises(PdfWorkerTimeout):
+            worker._call("time:sleep", 30)
+        assert time.monotonic() - started < 10
+        assert worker.validate_pdf(path).ok
+        assert pid not in _child_pids(worker)
+
+
+def test_validate_reports_worker_failure_as_unparseable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = PdfWorker()
+
+    def crash(op: str, *args: object) -> object:
+        raise PdfWorkerCrashed(f"PDF worker crashed twice on {op}")
+
+    monkeypatch.setattr(worker, "_call", crash)
+    result = worker.validate_pdf(tmp_path / "evil.pdf")
+    assert (result.reason, result.kind) == (reasons.UNPARSEABLE, FileKind.PDF)
+    assert "crashed" in result.detail
+    worker.close()
+
+
+def test_close_is_idempotent_and_final(tmp_path: Path) -> None:
+    worker = PdfWorker()
+    worker.close()  # never started
+    worker = PdfWorker()
+    assert worker.validate_pdf(gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()])).ok
+    worker.close()
+    worker.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        worker.validate_pdf(tmp_path / "a.pdf")
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_page_slips_in_a_mixed_scanned_stack(
+    tmp_path: Path, pdf_worker: PdfWorker, dpi: int
+) -> None:
+    pages = [
+        gen.slip_page(gen.CODE_A, dpi=dpi, rotate=90),
+        gen.qr_page("https://dichvucong.gov.vn/tra-cuu", dpi=dpi),
+        gen.code128_page("VN123456789", dpi=dpi),
+        gen.slip_page(gen.CODE_B, dpi=dpi, rotate=180),
+        gen.qr_page(f"HS1:{gen.CODE_A}:00000000", dpi=dpi),  # crc fails
+        gen.slip_page(gen.CODE_A, dpi=dpi),
+    ]
+    path = gen.write_pdf(tmp_path / "stack.pdf", pages, dpi=dpi)
+    slips = pdf_worker.page_slips(path, dpi=150)
+    assert [(s.code, s.foreign) for s in slips] == [
+        (gen.CODE_A, 0),
+        (None, 1),
+        (None, 0),
+        (gen.CODE_B, 0),
+        (None, 1),
+        (gen.CODE_A, 0),
+    ]
+    assert [(s.start, s.stop, s.code) for s in match_pages(slips, "SCN_0001.pdf")] == [
+        (0, 3, gen.CODE_A),
+        (3, 5, gen.CODE_B),
+        (5, 6, gen.CODE_A),
+    ]
