@@ -103,12 +103,17 @@ class IngestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rescan_seconds: float = 60.0
     # A stable file refused for a reason that may pass (truncated...) is retried this often.
     retry_seconds: float = 30.0
+    # Processes that parse PDFs and read their pages for slips, side by side (each about
+    # 60 MB while it works); one scan's pages are shared among them.
+    pdf_processes: int = 2
 
     def __post_init__(self) -> None:
         if not 0 < self.rescan_seconds <= 300:
             raise ValueError("ingest.rescan_seconds must be in (0, 300]")
         if self.retry_seconds <= 0 or self.max_file_bytes <= 0:
             raise ValueError("ingest.retry_seconds and ingest.max_file_bytes must be positive")
+        if not 1 <= self.pdf_processes <= 16:
+            raise ValueError(f"ingest.pdf_processes must be 1 to 16, got {self.pdf_processes}")
         for key, value in (
             ("processed_dir", self.processed_dir),
             ("quarantine_dir", self.quarantine_dir),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
@@ -94,15 +95,28 @@ def inspect(
     return Inspection(result.kind, result.pages, segments, sum(s.foreign for s in slips))
 
 
+def page_ranges(size: int, pages: int, processes: int) -> list[range]:
+    """The calls a ``size``-byte, ``pages``-page PDF is read in: consecutive ranges covering
+    every page once, in order, bounded by ``PAGES_PER_CALL`` and ``pages_per_open``, and at
+    least one per process when there are pages enough: reading every page for slips is the
+    bulk of ingest's work, so the processes share each scan."""
+    share = -(-pages // max(1, processes))  # ceiling division
+    step = max(1, min(PAGES_PER_CALL, pages_per_open(size, pages), share))
+    return [range(start, min(pages, start + step)) for start in range(0, pages, step)]
+
+
 def _pdf_slips(worker: PdfWorker, path: Path, pages: int, dpi: float) -> list[PageSlip]:
-    slips: list[PageSlip] = []
-    step = min(PAGES_PER_CALL, pages_per_open(path.stat().st_size, pages))
+    ranges = page_ranges(path.stat().st_size, pages, worker.processes)
     try:
-        for start in range(0, pages, step):
-            slips += worker.page_slips(path, dpi, range(start, min(pages, start + step)))
+        if worker.processes == 1 or len(ranges) == 1:
+            parts = [worker.page_slips(path, dpi, r) for r in ranges]
+        else:
+            # One thread per process waits on the children; results come back in page order.
+            with ThreadPoolExecutor(worker.processes, thread_name_prefix="pdf-pages") as pool:
+                parts = list(pool.map(lambda r: worker.page_slips(path, dpi, r), ranges))
     except PdfWorkerError as exc:
         raise Refused(reasons.UNPARSEABLE, str(exc)) from exc
-    return slips
+    return [slip for part in parts for slip in part]
 
 
 def _image_slips(path: Path, kind: FileKind) -> list[PageSlip]:

@@ -1,15 +1,17 @@
-"""One child process that does all PDF work, replaced when it crashes or hangs.
+"""Child processes that do all PDF work, replaced when they crash or hang.
 
 PDFium is not thread-safe and parses untrusted files. ``PdfWorker`` owns a
-``ProcessPoolExecutor(max_workers=1)`` started with ``spawn`` (no inherited threads or
-locks), so calls from any number of threads run one at a time in the child. The parent never
-imports PDFium: calls name a ``module:function`` that ``_dispatch`` imports in the child.
+``ProcessPoolExecutor(max_workers=processes)`` started with ``spawn`` (no inherited threads
+or locks): each child runs one call at a time, and calls from several threads run side by
+side in up to ``processes`` children (started on demand). The parent never imports PDFium:
+calls name a ``module:function`` that ``_dispatch`` imports in the child.
 
 Failure contract:
-- The child died (segfault, OOM kill): a fresh child is started and the call retried once;
-  if the retry also kills it, ``PdfWorkerCrashed`` (the file is the likely cause).
-- A call ran longer than ``timeout`` seconds: the child is killed, a fresh one will start on
-  the next call, and ``PdfWorkerTimeout`` is raised.
+- A child died (segfault, OOM kill): fresh children are started and the call retried once;
+  if the retry also kills one, ``PdfWorkerCrashed`` (the file is the likely cause). A death
+  breaks the whole pool, so calls running beside it are retried the same way.
+- A call ran longer than ``timeout`` seconds: the children are killed, fresh ones will start
+  on the next call, and ``PdfWorkerTimeout`` is raised.
 - ``validate_pdf`` never raises these: it reports them as ``unparseable``, so the file is
   retried and, if it keeps failing, quarantined at give-up.
 - ``FileNotFoundError`` from the child (the file vanished) is re-raised as is.
@@ -89,7 +91,12 @@ def _dispatch(target: str, *args: Any) -> Any:
 class PdfWorker:
     """Owner of the PDF child process. Thread-safe; ``close()`` is idempotent."""
 
-    def __init__(self, *, timeout: float = 120.0, start_method: str = "spawn") -> None:
+    def __init__(
+        self, *, timeout: float = 120.0, processes: int = 1, start_method: str = "spawn"
+    ) -> None:
+        if processes < 1:
+            raise ValueError(f"a PDF worker needs at least one process, got {processes}")
+        self.processes = processes
         self._timeout = timeout
         self._context = multiprocessing.get_context(start_method)
         self._lock = threading.Lock()
@@ -178,7 +185,7 @@ class PdfWorker:
                 raise RuntimeError("PdfWorker is closed")
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=1,
+                    max_workers=self.processes,
                     mp_context=self._context,
                     initializer=_child_init,
                     initargs=(os.getpid(),),

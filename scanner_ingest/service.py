@@ -141,7 +141,7 @@ class IngestService:
             if self._pdf is None:
                 if self._stop.is_set():
                     raise RuntimeError("ingest is stopping")
-                self._pdf = PdfWorker()
+                self._pdf = PdfWorker(processes=self.settings.pdf_processes)
             return self._pdf
 
     def _hint(self, folder: DropFolder, path: Path | None) -> None:

@@ -103,6 +103,7 @@ def test_a_config_without_ingest_is_valid(node_dir: Path) -> None:
         ({"rescan_seconds": 600}, "rescan_seconds must be in (0, 300]"),
         ({"processed_dir": "../up"}, "processed_dir"),
         ({"quarantine_dir": "."}, "quarantine_dir"),
+        ({"pdf_processes": 0}, "ingest.pdf_processes must be 1 to 16, got 0"),
     ],
 )
 def test_config_errors_name_the_key(

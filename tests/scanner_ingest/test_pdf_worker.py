@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -13,8 +14,9 @@ import pytest
 
 from scanner_ingest import reasons
 from scanner_ingest.filetypes import FileKind
+from scanner_ingest.inspection import PAGES_PER_CALL, Refused, inspect, page_ranges
 from scanner_ingest.pdf_worker import PdfWorker, PdfWorkerCrashed, PdfWorkerTimeout
-from scanner_ingest.qr_matching import match_pages
+from scanner_ingest.qr_matching import DEFAULT_CODE_PATTERN, match_pages
 from tests.scanner_ingest import filegen as gen
 
 
@@ -168,3 +170,77 @@ def test_page_slips_in_a_mixed_scanned_stack(
         (3, 5, gen.CODE_B),
         (5, 6, gen.CODE_A),
     ]
+
+
+@pytest.mark.parametrize(
+    ("size", "pages", "processes"),
+    [(10 << 20, 8, 1), (10 << 20, 8, 2), (10 << 20, 1, 2), (1 << 20, 40, 2), (1 << 30, 7, 3)],
+)
+def test_page_ranges_cover_every_page_once_in_order(size: int, pages: int, processes: int) -> None:
+    ranges = page_ranges(size, pages, processes)
+    assert [i for r in ranges for i in r] == list(range(pages))
+    assert all(0 < len(r) <= PAGES_PER_CALL for r in ranges)
+    assert len(ranges) >= min(pages, processes)  # every process gets a share of one scan
+
+
+def test_two_processes_share_a_scan_and_keep_page_order(tmp_path: Path) -> None:
+    pages = [
+        gen.slip_page(gen.CODE_A),
+        gen.blank_page(),
+        gen.qr_page("https://dichvucong.gov.vn/tra-cuu"),
+        gen.slip_page(gen.CODE_B, rotate=180),
+        gen.blank_page(),
+        gen.slip_page(gen.CODE_A, rotate=90),
+        gen.blank_page(),
+    ]
+    path = gen.write_pdf(tmp_path / "stack.pdf", pages)
+    with PdfWorker(timeout=60, processes=2) as worker:
+        found = inspect(
+            path,
+            "SCN_0001.pdf",
+            pdf=lambda: worker,
+            max_bytes=1 << 30,
+            pattern=DEFAULT_CODE_PATTERN,
+        )
+        assert len(_child_pids(worker)) == 2  # both children took a share
+    assert [(s.start, s.stop, s.code) for s in found.segments] == [
+        (0, 3, gen.CODE_A),
+        (3, 5, gen.CODE_B),
+        (5, 7, gen.CODE_A),
+    ]
+    assert found.foreign == 1
+
+
+def test_a_child_dying_beside_another_call_does_not_misfile(tmp_path: Path) -> None:
+    # A crash breaks the whole pool, so a call running beside it is retried in fresh
+    # children: it answers for its own pages or, if both crashes caught it, fails too; it
+    # never answers wrongly, and the worker serves the next call.
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.slip_page(gen.CODE_A), gen.blank_page()])
+    with PdfWorker(timeout=60, processes=2) as worker, ThreadPoolExecutor(2) as threads:
+        crash = threads.submit(worker._call, "os:_exit", 3)
+        read = threads.submit(worker.page_slips, path, 150, range(0, 2))
+        with pytest.raises(PdfWorkerCrashed):
+            crash.result()
+        with contextlib.suppress(PdfWorkerCrashed):
+            assert [s.code for s in read.result()] == [gen.CODE_A, None]
+        assert [s.code for s in worker.page_slips(path, 150)] == [gen.CODE_A, None]
+
+
+def test_a_pdf_the_workers_cannot_read_is_refused_not_half_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()] * 4)
+    with PdfWorker(timeout=60, processes=2) as worker:
+        real = worker.page_slips
+
+        def second_range_crashes(p: Path, dpi: float = 150, pages: range | None = None) -> object:
+            if pages is not None and pages.start > 0:
+                raise PdfWorkerCrashed("PDF worker crashed twice on page_slips")
+            return real(p, dpi, pages)
+
+        monkeypatch.setattr(worker, "page_slips", second_range_crashes)
+        with pytest.raises(Refused) as refused:
+            inspect(
+                path, "a.pdf", pdf=lambda: worker, max_bytes=1 << 30, pattern=DEFAULT_CODE_PATTERN
+            )
+    assert refused.value.reason == reasons.UNPARSEABLE and "crashed" in refused.value.detail
