@@ -108,6 +108,18 @@ class BlobStore:
     def has(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
 
+    def stored_digests(self) -> set[str]:
+        """The SHA-256 of every file in the store (by name; temporaries excluded)."""
+        found: set[str] = set()
+        for folder in self.root.iterdir():
+            if len(folder.name) != 2 or not folder.is_dir():
+                continue  # tmp/ and anything that is not a fan-out folder
+            for path in folder.iterdir():
+                digest = folder.name + path.name
+                if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
+                    found.add(digest)
+        return found
+
     def clean_temporaries(self, older_than_seconds: float = 3600.0) -> int:
         """Remove temporaries left by a crash.
 

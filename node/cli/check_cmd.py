@@ -37,6 +37,15 @@ def check_cmd(data_dir: Path) -> None:
     for status, n in report.dossiers_by_status.items():
         click.echo(f"dossiers in status {status}: {n}")
     click.echo(f"documents: {report.documents} ({report.files} distinct files)")
+    if report.unreferenced:
+        click.echo(
+            f"note: {len(report.unreferenced)} stored files ({report.unreferenced_bytes} bytes)"
+            " are named by no document: left by a crash between storing and committing,"
+            " or being stored right now; they can be deleted while the node and ingest are"
+            " stopped"
+        )
+        for sha in report.unreferenced:
+            click.echo(f"unreferenced: {rt.blobs.path_for(sha)}")
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     if report.problems:
