@@ -27,6 +27,15 @@ def from_utc_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def utc_instant(text: str) -> datetime:
+    """Parse ``YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`` (the wire allows 0-9 fraction digits);
+    digits past microseconds are dropped. ValueError if it is no real instant
+    (``2027-13-45T99:99:99Z`` has the right shape)."""
+    main, _, rest = text.rstrip("Z").partition(".")
+    micros = (rest + "000000")[:6] if rest else "000000"
+    return datetime.fromisoformat(f"{main}.{micros}+00:00")
+
+
 def to_local_iso(moment: datetime | str | None, tz: ZoneInfo = OFFICE_TZ) -> str | None:
     """ISO 8601 with the office's offset (``+07:00``), seconds precision."""
     if moment is None:

@@ -23,6 +23,7 @@ from typing import Annotated, Final
 
 import msgspec
 
+from node.clock import utc_instant
 from node.event_record import EventRecord
 from sync.topics import NODE_ID_PATTERN, Direction, Lane
 
@@ -49,6 +50,14 @@ Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{64}\Z")]
 UtcTimestamp = Annotated[
     str, msgspec.Meta(pattern=r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\Z")
 ]
+
+
+def _check_instant(field: str, text: str) -> None:
+    """The pattern admits ``2027-13-45T99:99:99Z``; a timestamp must also be a real instant."""
+    try:
+        utc_instant(text)
+    except ValueError:
+        raise ValueError(f"{field} {text!r} is not a real UTC instant") from None
 
 
 class WireError(ValueError):
@@ -135,12 +144,18 @@ class Birth(msgspec.Struct, frozen=True, array_like=True, tag="birth"):
     last_seq: UptoSeq  # highest seq in the node's own log, so the city sees the backlog
     software_version: str  # motcua-edge version the node runs
 
+    def __post_init__(self) -> None:
+        _check_instant("started_at", self.started_at)
+
 
 class Offline(msgspec.Struct, frozen=True, array_like=True, tag="offline"):
     """Presence: the node went away (the MQTT will, published by the broker)."""
 
     node_id: NodeId  # the node that went offline
     started_at: UtcTimestamp  # the session this will belongs to, to ignore a stale will
+
+    def __post_init__(self) -> None:
+        _check_instant("started_at", self.started_at)
 
 
 class DownBatch(msgspec.Struct, frozen=True, array_like=True, tag="down_batch"):

@@ -53,6 +53,7 @@ REJECTION_REASONS: Final = frozenset(
         "bad_hash",  # a whole file whose SHA-256 is not its name (discarded)
         "partial_too_long",  # a partial file longer than the announced size (discarded)
         "projection_failed",  # stored, but the dossier could not be folded (store side)
+        "internal_error",  # the handler failed on it (a defect): logged with its traceback
     }
 )
 #: Largest seq accepted: far beyond any real log, and every +1 on it still fits an int64
@@ -170,6 +171,14 @@ class MessageHandler:
         except OSError as exc:
             self._count("blob_io_failed")
             log.error("event=blob_io_failed node=%s error=%s", node_id, _quote(exc))
+            return []
+        except Exception as exc:
+            # A defect, or input that slipped past validation: it must not take the
+            # receiver off the broker (paho re-raises from its loop), and the store
+            # rolled back. No reply, so a sound message is sent again.
+            self._count("handler_failed")
+            log.exception("event=handler_failed node=%s topic=%s", node_id, _quote(topic))
+            self._reject(node_id, topic, Rejected("internal_error", _quote(exc)), at)
             return []
 
     def tick(self) -> list[Outgoing]:

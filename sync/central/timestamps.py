@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from node.clock import to_utc_iso
+from node.clock import to_utc_iso, utc_instant
 
-
-def instant(text: str) -> datetime:
-    """Parse ``YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z``; digits past microseconds are dropped."""
-    main, _, rest = text.rstrip("Z").partition(".")
-    micros = (rest + "000000")[:6] if rest else "000000"
-    return datetime.fromisoformat(f"{main}.{micros}+00:00")
+instant = utc_instant  # the wire checks every timestamp with it when decoding
 
 
 def after(previous: list[str], now: datetime) -> str:

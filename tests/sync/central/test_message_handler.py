@@ -118,6 +118,9 @@ REJECTIONS: list[tuple[str, str, bytes | None]] = [
     ("wrong_origin", UP_C, W(wire.ResendRequest(NODE, "xa-b", 1))),
     ("unknown_node", UP_C, W(wire.DownAck(NODE, CENTRAL_ORIGIN, 0))),
     ("file_too_large", UP_B, W(wire.ChunkOffer(NODE, "ab" * 32, 2**62))),
+    # The right shape but no real instant: would break every later presence comparison.
+    ("bad_payload", UP_C, msgspec.msgpack.encode(["birth", NODE, "2027-13-45T99:99:99Z", 0, ""])),
+    ("bad_payload", UP_C, msgspec.msgpack.encode(["offline", NODE, "2027-02-30T00:00:00Z"])),
 ]
 
 
@@ -266,3 +269,22 @@ def test_a_file_arrives_in_chunks_and_is_stored_by_its_hash(
     assert messages(handler.handle(*node.up(Lane.BLOBS, offer))) == [
         (CONTROL, wire.ChunkAck(NODE, sha, len(data), True))
     ]
+
+
+def test_a_handler_failure_is_rejected_and_counted_not_raised(
+    handler: MessageHandler,
+    store: CentralStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # paho re-raises from its loop, which would drop the receiver's connection (and every
+    # node's messages in flight) on each such message.
+    def broken(*args: object) -> object:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(store, "record_birth", broken)
+    assert handler.handle(UP_C, W(wire.Birth(NODE, SESSION, 0, "x"))) == []
+    assert handler.counters()["rejected.internal_error"] == 1
+    assert handler.counters()["handler_failed"] == 1
+    assert [r.reason for r in store.rejection_counts()] == ["internal_error"]
+    assert any("event=handler_failed" in r.getMessage() for r in caplog.records)
