@@ -61,6 +61,14 @@ def insert(conn: apsw.Connection, record: EventRecord) -> None:
     )
 
 
+def id_at(conn: apsw.Connection, origin: str, seq: int) -> str | None:
+    """The id of ``origin``'s event at ``seq``, or None if the log has none there."""
+    row = conn.execute(
+        "SELECT id FROM events WHERE origin = ? AND seq = ?", (origin, seq)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def _record(row: tuple[Any, ...]) -> EventRecord:
     origin, seq, id_, stream, kind, recorded_at, actor, fmt, body = row
     return EventRecord(

@@ -7,12 +7,14 @@ progress) every couple of seconds; everything else is derived from the database.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from node.clock import to_utc_iso, utc_now
 from node.node_runtime import NodeRuntime
 
 WRITE_EVERY_SECONDS = 2.0
+log = logging.getLogger("motcua.sync.node")
 
 
 class LinkStateWriter:
@@ -23,6 +25,7 @@ class LinkStateWriter:
         self._window_bytes = 0
         self.throughput = 0.0  # bytes/s sent over the last write interval
         self._progress_at: str | None = None
+        self._diverged = ""
 
     def count_sent(self, n: int) -> None:
         self._window_bytes += n
@@ -30,6 +33,20 @@ class LinkStateWriter:
     def progress(self) -> None:
         """The city acknowledged something: the link is draining."""
         self._progress_at = to_utc_iso(utc_now())
+
+    def diverged(self, detail: str) -> None:
+        """Record (or clear, with "") that the city's log of this node is not this log."""
+        if detail == self._diverged:
+            return
+        self._diverged = detail
+        if detail:
+            log.error("event=log_diverged detail=%s", detail)
+        with self._rt.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_link (key, value) VALUES ('diverged', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (detail,),
+            )
 
     def maybe_write(self, connected: bool, error: str) -> None:
         if time.monotonic() - self._written_at >= WRITE_EVERY_SECONDS:

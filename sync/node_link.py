@@ -226,11 +226,9 @@ class NodeLink:
             return
         match message:
             case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
-                self._on_ack(upto)
+                self._on_ack(upto, message.upto_id)
             case wire.ResendRequest(origin=origin, from_seq=from_seq) if origin == self.node_id:
-                acked = outbox.acked_upto(self.rt.db.read(), self.node_id)
-                self._next_seq = max(from_seq, acked + 1)
-                self._inflight.clear()
+                self._on_resend_request(from_seq)
             case wire.ChunkAck():
                 self._on_chunk_ack(message)
             case wire.DownBatch():
@@ -242,15 +240,39 @@ class NodeLink:
         self.rejected += 1
         log.warning("event=rejected reason=%s topic=%s detail=%s", reason, topic, detail[:200])
 
-    def _on_ack(self, upto: int) -> None:
+    def _on_ack(self, upto: int, upto_id: str) -> None:
         with self.rt.db.write() as conn:
-            moved = outbox.record_ack(conn, self.node_id, upto)
+            mine = event_log.id_at(conn, self.node_id, upto) if upto else None
+            # The city's event at upto must be ours: after a restore from an old backup the
+            # city holds seqs this log never wrote, or wrote again as other events. Taking
+            # such an ack would mark unsent events delivered; they stay pending instead and
+            # the city keeps refusing them (seq_conflict) until someone decides.
+            diverged = upto > 0 and (mine is None or (upto_id != "" and upto_id != mine))
+            moved = not diverged and outbox.record_ack(conn, self.node_id, upto)
+        if diverged:
+            self.state.diverged(
+                f"the city holds seq {upto} as event {upto_id or '?'}, this log has "
+                f"{mine or 'no event there'}: restored from an old backup?"
+            )
+            return
+        self.state.diverged("")
         while self._inflight and self._inflight[0].last <= upto:
             self._inflight.popleft()
         if upto + 1 > self._next_seq:
             self._next_seq = upto + 1  # the city already holds more than this session sent
         if moved:
             self.state.progress()
+
+    def _on_resend_request(self, from_seq: int) -> None:
+        with self.rt.db.write() as conn:
+            # Asked for what it had acknowledged: the city's store went back (restored).
+            # The log still has those events; the mark follows the city so they go again.
+            rewound = outbox.rewind_ack(conn, self.node_id, from_seq - 1)
+            acked = outbox.acked_upto(conn, self.node_id)
+        if rewound:
+            log.warning("event=city_went_back from_seq=%d", from_seq)
+        self._next_seq = max(from_seq, acked + 1)
+        self._inflight.clear()
 
     def _on_chunk_ack(self, ack: wire.ChunkAck) -> None:
         blob = self._blob

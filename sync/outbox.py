@@ -42,6 +42,19 @@ def record_ack(conn: apsw.Connection, origin: str, upto: int) -> bool:
     return True
 
 
+def rewind_ack(conn: apsw.Connection, origin: str, upto: int) -> bool:
+    """Move the mark back to ``upto``: the city asked again from ``upto + 1``, so it no
+    longer holds what it acknowledged (its store was restored). The log still has every
+    event, so they are simply sent again. True if the mark moved."""
+    if upto >= acked_upto(conn, origin):
+        return False
+    conn.execute(
+        "UPDATE sync_acked SET upto_seq = ?, acked_at = ? WHERE origin = ?",
+        (max(0, upto), to_utc_iso(utc_now()), origin),
+    )
+    return True
+
+
 def last_ack_at(conn: apsw.Connection, origin: str) -> str | None:
     value = scalar(conn, "SELECT acked_at FROM sync_acked WHERE origin = ?", (origin,))
     return None if value is None else str(value)

@@ -28,7 +28,9 @@ class SyncStatus(msgspec.Struct, frozen=True):
     head_seq: int
     last_ack_at: str | None  # last end-to-end ack of an event (+07:00)
     throughput_bytes_per_s: float
-    alarm: str | None  # "connected_not_draining" when the link is up but nothing moves
+    # "log_diverged": the city holds other events at this node's seqs (see last_error);
+    # "connected_not_draining": the link is up but nothing moves.
+    alarm: str | None
     state_updated_at: str | None
 
 
@@ -58,12 +60,15 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         quiet = _age(last_move, now)
         if quiet is not None and quiet > rt.config.sync.stall_alarm_seconds:
             alarm = "connected_not_draining"
+    diverged = link.get("diverged", "")
+    if diverged:
+        alarm = "log_diverged"
     return SyncStatus(
         enabled=enabled,
         broker=rt.config.sync.broker,
         link="off" if not enabled else ("connected" if connected else "disconnected"),
         connected_since=to_local_iso(link.get("connected_since")) if connected else None,
-        last_error=link.get("last_error", ""),
+        last_error=diverged or link.get("last_error", ""),
         lanes={
             "control": LaneStatus(0, 0, None),
             "events": LaneStatus(n_events, event_bytes, _age(oldest_event, now)),

@@ -46,6 +46,8 @@ UptoSeq = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]
 ByteCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]
 #: Lower-case hex SHA-256 of a whole file; files are identified by content.
 Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{64}\Z")]
+#: An event id as an ``EventRecord`` carries it (a UUID), or "" for none.
+EventIdText = Annotated[str, msgspec.Meta(max_length=64)]
 #: UTC instant, ISO 8601 with "Z" (same convention as ``EventRecord.recorded_at``).
 UtcTimestamp = Annotated[
     str, msgspec.Meta(pattern=r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\Z")
@@ -92,6 +94,9 @@ class EventAck(msgspec.Struct, frozen=True, array_like=True, tag="ack"):
     node_id: NodeId  # the node the ack is addressed to
     origin: Origin  # whose events are acknowledged (the node's own id)
     upto_seq: UptoSeq  # cumulative: every seq <= upto_seq is stored
+    # A node restored from an old backup has other events at the city's seqs: the id tells
+    # the city's copy from its own.
+    upto_id: EventIdText = ""  # id of the event held at upto_seq ("" for 0 or an older city)
 
 
 class ResendRequest(msgspec.Struct, frozen=True, array_like=True, tag="resend"):

@@ -69,6 +69,9 @@ class NodeOut(msgspec.Struct, frozen=True):
     rejected: int
     last_error: str | None
     last_error_at: str | None
+    # Set when the node's log diverged from the city's copy (restored from an old backup);
+    # its batches are refused since: it needs an operator.
+    diverged_at: str | None
     dossiers: int
     conflicted_dossiers: int
 
@@ -92,6 +95,7 @@ def node_out(row: NodeRow, counts: tuple[int, int]) -> NodeOut:
         rejected=row.rejected,
         last_error=row.last_error,
         last_error_at=to_local_iso(row.last_error_at),
+        diverged_at=to_local_iso(row.diverged_at),
         dossiers=counts[0],
         conflicted_dossiers=counts[1],
     )

@@ -260,8 +260,10 @@ class MessageHandler:
                     row.acked_upto,
                     _quote(message.software_version),
                 )
-                ack = _control(node_id, wire.EventAck(node_id, node_id, row.acked_upto))
-                return [ack, *self._send_down(node_id, row.down_acked_upto, at)]
+                return [
+                    self._ack(node_id, row.acked_upto),
+                    *self._send_down(node_id, row.down_acked_upto, at),
+                ]
             case wire.Offline():
                 if self.store.record_offline(message, at):
                     log.info("event=offline node=%s session=%s", node_id, message.started_at)
@@ -310,7 +312,11 @@ class MessageHandler:
             outcome.head,
         )
         # Only now, after the commit: the ack is the node's licence to stop resending.
-        return [_control(node_id, wire.EventAck(node_id, node_id, outcome.head))]
+        return [self._ack(node_id, outcome.head)]
+
+    def _ack(self, node_id: str, head: int) -> Outgoing:
+        held = self.store.own_event_id(node_id, head) if head else None
+        return _control(node_id, wire.EventAck(node_id, node_id, head, held or ""))
 
     def _known(self, node_id: str, origin: str) -> NodeRow:
         if origin != CENTRAL_ORIGIN:

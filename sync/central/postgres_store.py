@@ -118,7 +118,10 @@ CREATE TABLE rejections (
 );
 """
 
-MIGRATIONS: Final[list[tuple[str, str]]] = [("001_central", _M001)]
+MIGRATIONS: Final[list[tuple[str, str]]] = [
+    ("001_central", _M001),
+    ("002_diverged", "ALTER TABLE nodes ADD COLUMN diverged_at TEXT;"),
+]
 
 
 def _sql(sql: str, args: Sequence[object]) -> str:

@@ -54,7 +54,7 @@ EVENT_COLUMNS = "origin, seq, id, stream, kind, recorded_at, actor, format, body
 NODE_COLUMNS = (
     "node_id, first_seen, last_seen, online, started_at, ended_at, software_version, "
     "node_last_seq, acked_upto, central_seq, down_acked_upto, down_sent_upto, down_sent_at, "
-    "duplicates, gaps, rejected, last_error, last_error_at"
+    "duplicates, gaps, rejected, last_error, last_error_at, diverged_at"
 )
 MAX_ERROR = 500  # characters of a last_error kept
 _IN_CHUNK = 200  # streams per "IN (...)" query (SQLite allows 32766 parameters)
@@ -89,7 +89,7 @@ def _record(row: Sequence[Any]) -> EventRecord:
 
 
 def _node(row: Sequence[Any]) -> NodeRow:
-    (node_id, first, last, online, started, ended, version, *ints, error, error_at) = row
+    (node_id, first, last, online, started, ended, version, *ints, error, error_at, diverged) = row
     n_last, acked, central, down_acked, down_sent, down_sent_at, dups, gaps, rejected = ints
     return NodeRow(
         node_id=str(node_id),
@@ -110,6 +110,7 @@ def _node(row: Sequence[Any]) -> NodeRow:
         rejected=int(rejected),
         last_error=error,
         last_error_at=error_at,
+        diverged_at=diverged,
     )
 
 
@@ -169,6 +170,14 @@ class SqlCentralStore(ABC):
             rows = tx.rows(f"SELECT {NODE_COLUMNS} FROM nodes WHERE node_id = ?", (node_id,))
         return _node(rows[0]) if rows else None
 
+    def own_event_id(self, node_id: str, seq: int) -> str | None:
+        with self._read() as tx:
+            rows = tx.rows(
+                "SELECT id FROM events WHERE node_id = ? AND origin = ? AND seq = ?",
+                (node_id, node_id, seq),
+            )
+        return str(rows[0][0]) if rows else None
+
     def list_nodes(self) -> list[NodeRow]:
         with self._read() as tx:
             return [_node(r) for r in tx.rows(f"SELECT {NODE_COLUMNS} FROM nodes ORDER BY node_id")]
@@ -190,6 +199,13 @@ class SqlCentralStore(ABC):
             row = self._ensure_node(tx, node_id, at)
             head = row.acked_upto
             seen = {"last_seen": at, "node_last_seq": max(row.node_last_seq, last)}
+            if row.diverged_at is not None:
+                detail = (
+                    f"its log diverged from the city's copy at {row.diverged_at}: batches are "
+                    "refused until an operator resolves it"
+                )
+                self._set_node(tx, node_id, **seen)
+                return BatchOutcome("seq_conflict", head, detail=detail)
             if batch.first_seq > head + 1:
                 self._set_node(tx, node_id, gaps=row.gaps + 1, **seen)
                 return BatchOutcome("gap", head, detail=f"batch starts at {batch.first_seq}")
@@ -200,6 +216,8 @@ class SqlCentralStore(ABC):
             )
             if refused is not None:
                 error = refused.detail[:MAX_ERROR]
+                if refused.status == "seq_conflict":
+                    seen["diverged_at"] = at
                 self._set_node(tx, node_id, last_error=error, last_error_at=at, **seen)
                 return refused
             self._insert(tx, node_id, new)

@@ -116,7 +116,15 @@ def m001_central(conn: apsw.Connection) -> None:
     )
 
 
-MIGRATIONS: list[tuple[str, Migration]] = [("001_central", m001_central)]
+def m002_diverged(conn: apsw.Connection) -> None:
+    # When a held seq came again as another event: see SqlCentralStore.apply_batch.
+    conn.execute("ALTER TABLE nodes ADD COLUMN diverged_at TEXT")
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_central", m001_central),
+    ("002_diverged", m002_diverged),
+]
 
 
 class _SqliteTx:

@@ -48,6 +48,10 @@ class NodeRow(msgspec.Struct, frozen=True):
     rejected: int  # messages rejected (any reason) once the node was known
     last_error: str | None
     last_error_at: str | None
+    # When one of its batches repeated a held seq as another event: its log diverged (it
+    # was restored from an old backup and wrote anew). Its batches are refused since, so
+    # no later event is joined onto the city's copy of the old history.
+    diverged_at: str | None = None
 
     @property
     def pending_estimate(self) -> int:
@@ -169,6 +173,9 @@ class CentralStore(Protocol):
 
     # One node's row, or None if it never sent an accepted message.
     def get_node(self, node_id: str) -> NodeRow | None: ...
+
+    # The id of the node's own event at ``seq``, or None if the city holds none there.
+    def own_event_id(self, node_id: str, seq: int) -> str | None: ...
 
     # Every node, by node id.
     def list_nodes(self) -> list[NodeRow]: ...

@@ -77,8 +77,8 @@ def test_round_trip(msg: wire.Message) -> None:
 
 def test_tag_is_first_and_fields_are_positional() -> None:
     # array_like: field names are not on the wire, so field order is the contract.
-    raw = msgspec.msgpack.decode(wire.encode(EventAck(NODE, NODE, 42)))
-    assert raw == ["ack", NODE, NODE, 42]
+    raw = msgspec.msgpack.decode(wire.encode(EventAck(NODE, NODE, 42, "e-42")))
+    assert raw == ["ack", NODE, NODE, 42, "e-42"]
 
 
 def test_tags_are_unique() -> None:
@@ -98,8 +98,11 @@ def test_event_batch_round_trips_any_run(first: int, bodies: list[bytes]) -> Non
 
 def test_older_decoder_ignores_a_newer_trailing_field() -> None:
     # A newer peer appended a field (with a default, last): today's decoder still reads it.
-    newer = ["ack", NODE, NODE, 42, "some-new-field"]
-    assert wire.decode(msgspec.msgpack.encode(newer)) == EventAck(NODE, NODE, 42)
+    newer = ["ack", NODE, NODE, 42, "e-42", "some-new-field"]
+    assert wire.decode(msgspec.msgpack.encode(newer)) == EventAck(NODE, NODE, 42, "e-42")
+    # And an older peer's message, without the field, gets its default.
+    older = ["ack", NODE, NODE, 42]
+    assert wire.decode(msgspec.msgpack.encode(older)) == EventAck(NODE, NODE, 42, "")
 
 
 @pytest.mark.parametrize(

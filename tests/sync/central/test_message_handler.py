@@ -27,6 +27,11 @@ def messages(out: list[Outgoing]) -> list[tuple[str, wire.Message]]:
     return [(o.topic, wire.decode(o.payload)) for o in out]
 
 
+def ack(node: FakeNode, upto: int) -> wire.EventAck:
+    """The ack for the node's events up to ``upto``, naming the event held there."""
+    return wire.EventAck(NODE, NODE, upto, node.log[upto - 1].id)
+
+
 def node_with(n: int) -> FakeNode:
     node = FakeNode(NODE)
     for _ in range(n):
@@ -38,17 +43,17 @@ def test_a_birth_is_answered_with_the_held_head(handler: MessageHandler) -> None
     node = node_with(3)
     handler.handle(*node.birth())
     handler.handle(*node.batch(1, 2))
-    assert messages(handler.handle(*node.birth())) == [(CONTROL, wire.EventAck(NODE, NODE, 2))]
+    assert messages(handler.handle(*node.birth())) == [(CONTROL, ack(node, 2))]
 
 
 def test_batches_are_acked_after_commit_and_repeats_acked_again(
     handler: MessageHandler, store: CentralStore
 ) -> None:
     node = node_with(4)
-    assert messages(handler.handle(*node.batch(1, 2))) == [(CONTROL, wire.EventAck(NODE, NODE, 2))]
+    assert messages(handler.handle(*node.batch(1, 2))) == [(CONTROL, ack(node, 2))]
     assert store.node_log(NODE) == node.log[:2]
-    assert messages(handler.handle(*node.batch(1, 2))) == [(CONTROL, wire.EventAck(NODE, NODE, 2))]
-    assert messages(handler.handle(*node.batch(2, 4))) == [(CONTROL, wire.EventAck(NODE, NODE, 4))]
+    assert messages(handler.handle(*node.batch(1, 2))) == [(CONTROL, ack(node, 2))]
+    assert messages(handler.handle(*node.batch(2, 4))) == [(CONTROL, ack(node, 4))]
     counters = handler.counters()
     assert counters["events_applied"] == 4 and counters["events_duplicate"] == 3
 
@@ -70,8 +75,8 @@ def test_out_of_order_batches_converge_once_the_node_resends(
 ) -> None:
     node = node_with(6)
     assert messages(handler.handle(*node.batch(4, 6)))[0][1] == wire.ResendRequest(NODE, NODE, 1)
-    assert messages(handler.handle(*node.batch(1, 3)))[0][1] == wire.EventAck(NODE, NODE, 3)
-    assert messages(handler.handle(*node.batch(4, 6)))[0][1] == wire.EventAck(NODE, NODE, 6)
+    assert messages(handler.handle(*node.batch(1, 3)))[0][1] == ack(node, 3)
+    assert messages(handler.handle(*node.batch(4, 6)))[0][1] == ack(node, 6)
     assert store.node_log(NODE) == node.log
 
 
