@@ -169,7 +169,8 @@ def extract_pages_to(path: str, indices: list[int], out: str) -> int:
     doc = pdfium.PdfDocument.new()
     try:
         doc.import_pages(src, indices)
-        with Path(out).open("xb") as f:
+        # "wb": a call retried after the worker died mid-save finds its own partial file.
+        with Path(out).open("wb") as f:
             doc.save(f)
             return f.tell()
     finally:

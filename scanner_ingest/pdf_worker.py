@@ -14,7 +14,8 @@ Failure contract:
   on the next call, and ``PdfWorkerTimeout`` is raised.
 - ``validate_pdf`` never raises these: it reports them as ``unparseable``, so the file is
   retried and, if it keeps failing, quarantined at give-up.
-- ``FileNotFoundError`` from the child (the file vanished) is re-raised as is.
+- ``FileNotFoundError`` from the child (the file vanished) is re-raised as is; any other
+  exception the operation raised becomes ``PdfWorkerFailed``, so callers handle one family.
 - The child exits by itself within a second of its parent's death (even by SIGKILL), so a
   killed ingest process never leaves PDFium processes behind.
 """
@@ -63,6 +64,10 @@ class PdfWorkerCrashed(PdfWorkerError):
 
 class PdfWorkerTimeout(PdfWorkerError):
     """The call exceeded the timeout; the worker process was killed."""
+
+
+class PdfWorkerFailed(PdfWorkerError):
+    """The operation raised in the child (PDFium refused the file, a page is missing...)."""
 
 
 _OPS = "scanner_ingest.pdf_ops"
@@ -165,6 +170,8 @@ class PdfWorker:
                 continue
             try:
                 return future.result(timeout=self._timeout)
+            except FileNotFoundError:
+                raise
             except BrokenProcessPool as exc:
                 crashes += 1
                 self._discard(executor, kill=False)
@@ -177,6 +184,8 @@ class PdfWorker:
                 raise PdfWorkerTimeout(
                     f"PDF worker took more than {self._timeout}s on {op}{args!r}"
                 ) from exc
+            except Exception as exc:
+                raise PdfWorkerFailed(f"{op}{args!r}: {type(exc).__name__}: {exc}") from exc
         raise PdfWorkerCrashed(f"PDF worker kept failing to start for {op}{args!r}")
 
     def _get_executor(self) -> ProcessPoolExecutor:

@@ -65,6 +65,11 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(QuarantineRecord)
 
 
+class SourceChangedWhileCopied(Exception):
+    """The source is not the file that was judged (a writer came back): nothing was
+    quarantined and it stays where it is, to be observed again."""
+
+
 def quarantine(
     src_path: Path,
     quarantine_dir: Path,
@@ -72,14 +77,20 @@ def quarantine(
     detail: str = "",
     *,
     now: datetime | None = None,
+    expect: tuple[int, int] | None = None,
 ) -> Path:
-    """Move ``src_path`` into ``quarantine_dir`` for ``reason``; return its new path."""
+    """Move ``src_path`` into ``quarantine_dir`` for ``reason``; return its new path.
+
+    ``expect``: the (size, mtime_ns) of the observation that gave up on the file. The
+    source must still look so after the copy and just before it is removed, else
+    ``SourceChangedWhileCopied`` and nothing is kept: bytes appended meanwhile must not
+    be deleted with a copy that lacks them."""
     why = reasons.reason(reason)
     when = (now or datetime.now(UTC)).astimezone(UTC)
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_path(quarantine_dir)
     try:
-        size, sha256 = _copy_durably(src_path, tmp)
+        size, sha256 = _copy_durably(src_path, tmp, expect)
         final = _claim_name(tmp, quarantine_dir, nfc(src_path.name))
         _fsync_dir(quarantine_dir)
         record = QuarantineRecord(
@@ -96,6 +107,10 @@ def quarantine(
         _write_atomically(final.with_name(final.name + REASON_SUFFIX), _encode(record))
     finally:
         tmp.unlink(missing_ok=True)
+    if expect is not None and _looks(src_path.lstat()) != expect:
+        for kept in (final, final.with_name(final.name + REASON_SUFFIX)):
+            kept.unlink(missing_ok=True)
+        raise SourceChangedWhileCopied(f"{src_path} changed while it was quarantined")
     src_path.unlink()
     with contextlib.suppress(OSError):  # some network filesystems refuse fsync on a folder
         _fsync_dir(src_path.parent)
@@ -146,7 +161,11 @@ def _open_regular(src: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def _copy_durably(src: Path, dest: Path) -> tuple[int, str]:
+def _looks(st: os.stat_result) -> tuple[int, int]:
+    return st.st_size, st.st_mtime_ns
+
+
+def _copy_durably(src: Path, dest: Path, expect: tuple[int, int] | None) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
     with _open_regular(src) as fin, dest.open("wb") as fout:
@@ -154,6 +173,8 @@ def _copy_durably(src: Path, dest: Path) -> tuple[int, str]:
             digest.update(chunk)
             fout.write(chunk)
             size += len(chunk)
+        if expect is not None and (_looks(os.fstat(fin.fileno())) != expect or size != expect[0]):
+            raise SourceChangedWhileCopied(f"{src} changed while it was copied")
         fout.flush()
         os.fsync(fout.fileno())
     return size, digest.hexdigest()

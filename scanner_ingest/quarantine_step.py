@@ -20,7 +20,7 @@ from node.node_runtime import NodeRuntime
 from scanner_ingest import receipts
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.names import nfc
-from scanner_ingest.quarantine import list_quarantined, quarantine
+from scanner_ingest.quarantine import SourceChangedWhileCopied, list_quarantined, quarantine
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class Result(enum.Enum):
     GONE = "gone"  # the file went away first: forget the path
     HELD = "held"  # copied, but the source stayed: only its removal is retried
     LATER = "later"  # nothing happened (e.g. quarantine folder not writable): try again
+    CHANGED = "changed"  # a writer came back: nothing happened, the next look sees it
 
 
 class QuarantineStep:
@@ -61,9 +62,14 @@ class QuarantineStep:
         self, folder: DropFolder, path: Path, st: os.stat_result, reason: str, detail: str
     ) -> Result:
         try:
-            dest = quarantine(path, folder.quarantine, reason, detail)
+            dest = quarantine(
+                path, folder.quarantine, reason, detail, expect=(st.st_size, st.st_mtime_ns)
+            )
         except FileNotFoundError:
             return Result.GONE
+        except SourceChangedWhileCopied:
+            log.info("scan_quarantine_abandoned folder=%s path=%s why=changed", folder.name, path)
+            return Result.CHANGED
         except OSError as exc:
             log.error("scan_quarantine_failed folder=%s path=%s error=%s", folder.name, path, exc)
             if self._copy_exists(folder, path, st):

@@ -15,7 +15,12 @@ import pytest
 from scanner_ingest import reasons
 from scanner_ingest.filetypes import FileKind
 from scanner_ingest.inspection import PAGES_PER_CALL, Refused, inspect, page_ranges
-from scanner_ingest.pdf_worker import PdfWorker, PdfWorkerCrashed, PdfWorkerTimeout
+from scanner_ingest.pdf_worker import (
+    PdfWorker,
+    PdfWorkerCrashed,
+    PdfWorkerFailed,
+    PdfWorkerTimeout,
+)
 from scanner_ingest.qr_matching import DEFAULT_CODE_PATTERN, match_pages
 from tests.scanner_ingest import filegen as gen
 
@@ -51,7 +56,7 @@ def test_render_page(tmp_path: Path, pdf_worker: PdfWorker) -> None:
     assert image.mode == "L"
     assert abs(image.width - 1240) <= 2 and abs(image.height - 1754) <= 2
     assert image.getextrema() == (0, 255)
-    with pytest.raises(IndexError):
+    with pytest.raises(PdfWorkerFailed, match="IndexError"):
         pdf_worker.render_page(path, 2)
 
 
@@ -244,3 +249,27 @@ def test_a_pdf_the_workers_cannot_read_is_refused_not_half_read(
                 path, "a.pdf", pdf=lambda: worker, max_bytes=1 << 30, pattern=DEFAULT_CODE_PATTERN
             )
     assert refused.value.reason == reasons.UNPARSEABLE and "crashed" in refused.value.detail
+
+
+def test_an_operation_that_raises_in_the_child_is_one_error_family(tmp_path: Path) -> None:
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()])
+    with PdfWorker(timeout=30) as worker:
+        with pytest.raises(PdfWorkerFailed, match="ValueError"):
+            worker._call("builtins:int", "not a number")  # as PDFium refusing a page
+        with pytest.raises(FileNotFoundError):  # the file vanished: the caller forgets it
+            worker.validate_pdf(tmp_path / "gone.pdf")
+        assert worker.validate_pdf(path).ok  # the child is still serving
+
+
+def test_a_split_retried_after_a_crash_mid_save_overwrites_its_partial_file(
+    tmp_path: Path, pdf_worker: PdfWorker
+) -> None:
+    # The retry after a crash gets the same output path, where the dead child left bytes.
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page(), gen.slip_page(gen.CODE_A)])
+    out = tmp_path / "part.tmp"
+    out.write_bytes(b"%PDF-1.7 half written by a child that died")
+    size = pdf_worker.extract_pages_to(path, [1], out)
+    assert out.stat().st_size == size
+    doc = pdfium.PdfDocument(str(out))
+    assert len(doc) == 1
+    doc.close()

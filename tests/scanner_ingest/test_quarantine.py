@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from scanner_ingest import quarantine as quarantine_mod
 from scanner_ingest import reasons
-from scanner_ingest.quarantine import REASON_SUFFIX, list_quarantined, quarantine
+from scanner_ingest.quarantine import (
+    REASON_SUFFIX,
+    SourceChangedWhileCopied,
+    list_quarantined,
+    quarantine,
+)
 from tests.scanner_ingest import filegen as gen
 
 WHEN = datetime(2027, 2, 5, 3, 4, 5, 678000, tzinfo=UTC)
@@ -205,3 +211,41 @@ def test_list_skips_malformed_records_and_sorts_by_time(tmp_path: Path) -> None:
 
 def test_list_of_missing_folder_is_empty(tmp_path: Path) -> None:
     assert list_quarantined(tmp_path / "nope") == []
+
+
+def _looks(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def test_a_file_written_again_after_the_give_up_is_not_quarantined(tmp_path: Path) -> None:
+    # The scanner waited at "scan another page?" past give_up_seconds, then went on.
+    src = scan(tmp_path / "in")
+    judged = _looks(src)
+    with src.open("ab") as f:
+        f.write(b"% the next page")
+    data = src.read_bytes()
+    qdir = tmp_path / "q"
+    with pytest.raises(SourceChangedWhileCopied):
+        quarantine(src, qdir, reasons.TRUNCATED, expect=judged)
+    assert src.read_bytes() == data  # left where it was, whole
+    assert list(qdir.iterdir()) == []
+
+
+def test_bytes_appended_while_the_record_is_written_are_not_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = scan(tmp_path / "in")
+    real = quarantine_mod._write_atomically
+
+    def writer_comes_back(dest: Path, data: bytes) -> None:
+        real(dest, data)
+        with src.open("ab") as f:  # after the copy, before the source is removed
+            f.write(b"% one more page")
+
+    monkeypatch.setattr(quarantine_mod, "_write_atomically", writer_comes_back)
+    qdir = tmp_path / "q"
+    with pytest.raises(SourceChangedWhileCopied):
+        quarantine(src, qdir, reasons.TRUNCATED, expect=_looks(src))
+    assert src.read_bytes().endswith(b"% one more page")
+    assert [p for p in qdir.iterdir() if not p.name.startswith(".")] == []
