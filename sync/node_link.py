@@ -11,6 +11,7 @@ than one chunk's time.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -33,6 +34,14 @@ from sync.transport import Inbound, LinkDown, Transport
 log = logging.getLogger("motcua.sync.node")
 
 CHUNK_WINDOW = 2
+# A file the city will not take (it failed its hash there, or offers go unanswered: over
+# the city's size limit) waits this long before it is tried again, doubling each time up
+# to BLOB_BACKOFF_MAX, while the files behind it go first.
+BLOB_BACKOFF_SECONDS = 60.0
+BLOB_BACKOFF_MAX = 3600.0
+# Offers of one file left unanswered in a row, while the city answers other messages,
+# before it steps aside (a city that answers nothing is down: nothing steps aside then).
+UNANSWERED_OFFERS = 3
 # How long an idle turn waits for the city before looking for new events again: new
 # events are found by polling the log head, a cheap indexed read.
 IDLE_WAIT_SECONDS = 0.01
@@ -56,6 +65,14 @@ class _BlobTransfer:
     sent_upto: int = 0  # next byte to send
     inflight: deque[tuple[int, float]] = field(default_factory=deque)  # (offset, sent_at)
     offered_at: float = 0.0
+    unanswered: int = 0  # offers of this file the city has not answered
+    first_unanswered_at: float = 0.0
+
+
+@dataclass
+class _Deferred:
+    failures: int
+    until: float  # time.monotonic() before which the file is not tried
 
 
 class NodeLink:
@@ -76,6 +93,8 @@ class NodeLink:
         self._next_seq = 1
         self._inflight: deque[_InFlight] = deque()
         self._blob: _BlobTransfer | None = None
+        self._deferred: dict[str, _Deferred] = {}  # sha256 -> backoff of a file the city refused
+        self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
         self._control: deque[wire.Message] = deque()
         self.rejected = 0
 
@@ -176,14 +195,20 @@ class NodeLink:
         now = time.monotonic()
         blob = self._blob
         if blob is None:
-            pending = outbox.pending_blobs(self.rt.db.read(), limit=1)
-            if not pending:
+            blob = self._blob = self._next_blob(now)
+            if blob is None:
                 return False
-            blob = self._blob = _BlobTransfer(pending[0].sha256, pending[0].size)
         if blob.offset is None:
             if now - blob.offered_at > self.settings.ack_timeout_seconds:
+                alive = self._city_answered_at > blob.first_unanswered_at
+                if blob.unanswered >= UNANSWERED_OFFERS and alive:
+                    self._defer(blob, f"{blob.unanswered} offers unanswered")
+                    return False
                 self._publish(Lane.BLOBS, wire.ChunkOffer(self.node_id, blob.sha256, blob.size))
                 blob.offered_at = now
+                if blob.unanswered == 0:
+                    blob.first_unanswered_at = now
+                blob.unanswered += 1
                 return True
             return False
         if blob.inflight and now - blob.inflight[0][1] > self.settings.ack_timeout_seconds:
@@ -199,6 +224,29 @@ class NodeLink:
             blob.sent_upto += len(data)
             sent = True
         return sent
+
+    def _next_blob(self, now: float) -> _BlobTransfer | None:
+        """The oldest pending file not stepping aside after a refusal."""
+        waiting = {sha for sha, d in self._deferred.items() if d.until > now}
+        pending = outbox.pending_blobs(self.rt.db.read(), limit=len(waiting) + 1)
+        chosen = next((p for p in pending if p.sha256 not in waiting), None)
+        return None if chosen is None else _BlobTransfer(chosen.sha256, chosen.size)
+
+    def _defer(self, blob: _BlobTransfer, why: str) -> None:
+        """Let the files behind ``blob`` go first; it is tried again after a backoff."""
+        before = self._deferred.get(blob.sha256)
+        failures = 1 if before is None else before.failures + 1
+        wait = min(BLOB_BACKOFF_MAX, BLOB_BACKOFF_SECONDS * 2 ** (failures - 1))
+        self._deferred[blob.sha256] = _Deferred(failures, time.monotonic() + wait)
+        log.warning(
+            "event=blob_deferred sha256=%s why=%s failures=%d retry_in_s=%.0f",
+            blob.sha256,
+            why,
+            failures,
+            wait,
+        )
+        if self._blob is blob:
+            self._blob = None
 
     # -- inbound -------------------------------------------------------------------------
     def _receive_all(self) -> bool:
@@ -224,6 +272,7 @@ class NodeLink:
         if getattr(message, "node_id", self.node_id) != self.node_id:
             self._reject("wrong_node", inbound.topic, "payload names another node")
             return
+        self._city_answered_at = time.monotonic()
         match message:
             case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
                 self._on_ack(upto, message.upto_id)
@@ -281,8 +330,14 @@ class NodeLink:
         self.state.progress()
         if blob is None or blob.sha256 != ack.sha256:
             return
+        blob.unanswered = 0
         if ack.complete:
             self._blob = None
+            self._deferred.pop(ack.sha256, None)
+            return
+        if ack.next_offset == 0 and blob.sent_upto >= blob.size and blob.offset is not None:
+            # Every byte went and the city started over: the whole failed its hash there.
+            self._defer(blob, "the city found another SHA-256" + _local_damage(self.rt, blob))
             return
         expected = {offset for offset, _ in blob.inflight} | {blob.sent_upto}
         if blob.offset is None or ack.next_offset not in expected:
@@ -304,6 +359,21 @@ class NodeLink:
             self._control.append(wire.ResendRequest(self.node_id, gap.origin, gap.expected))
             return
         self._control.append(wire.DownAck(self.node_id, batch.origin, head))
+
+
+def _local_damage(rt: NodeRuntime, blob: _BlobTransfer) -> str:
+    """Why the city may have found another hash: '' or a note that our copy is damaged."""
+    digest = hashlib.sha256()
+    try:
+        with rt.blobs.path_for(blob.sha256).open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        return f"; the local copy cannot be read: {exc}"
+    if digest.hexdigest() != blob.sha256:
+        log.error("event=blob_damaged_locally sha256=%s", blob.sha256)
+        return "; the local copy is damaged (run motcua check)"
+    return ""
 
 
 def _head(rt: NodeRuntime, origin: str) -> int:

@@ -7,95 +7,23 @@ itself is covered by the e2e tests.
 
 from __future__ import annotations
 
-import queue
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 from node import event_log
 from node.backup import backup
-from node.clock import to_utc_iso, utc_now
 from node.dossier_service import PersonIn, ReceiveRequest, receive
 from node.node_runtime import NodeRuntime, open_node
 from sync import outbox
-from sync.central.message_handler import MessageHandler
-from sync.central.sqlite_store import SqliteCentralStore
 from sync.node_link import NodeLink
 from sync.status import status
-from sync.transport import Inbound
 from tests.node.helpers import PROCEDURE
-from tests.sync.central.conftest import make_handler
-
-NODE = "xa-test"  # the id tests/conftest.py gives its node
-
-
-class Loopback:
-    """A connected ``Transport`` whose publishes go straight to the city's handler."""
-
-    def __init__(self, city: Callable[[], MessageHandler]) -> None:
-        self._city = city
-        self._inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def is_connected(self) -> bool:
-        return True
-
-    def connection_epoch(self) -> int:
-        return 1
-
-    def last_error(self) -> str:
-        return ""
-
-    def publish(self, topic: str, payload: bytes) -> None:
-        for out in self._city().handle(topic, payload):
-            self._inbox.put(Inbound(out.topic, out.payload))
-
-    def receive(self, timeout: float) -> Inbound | None:
-        try:
-            return self._inbox.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-
-class City:
-    """The city's store and handler, which a test can stop and restore from a copy."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.path = root / "central.sqlite3"
-        self.store = SqliteCentralStore(self.path)
-        self.store.migrate()
-        self.handler = make_handler(self.store, root / "blobs")
-
-    def restore(self, copy: Path) -> None:
-        self.store.close()
-        for f in self.root.glob("central.sqlite3*"):
-            f.unlink()
-        shutil.copy(copy, self.path)
-        self.store = SqliteCentralStore(self.path)
-        self.handler = make_handler(self.store, self.root / "blobs")
-
-    def copy(self, to: Path) -> Path:
-        self.store.close()  # a consistent file: no WAL left beside it
-        shutil.copy(self.path, to)
-        self.store = SqliteCentralStore(self.path)
-        self.handler = make_handler(self.store, self.root / "blobs")
-        return to
-
-    def own_ids(self) -> dict[int, str]:
-        return {e.seq: e.id for e in self.store.node_log(NODE) if e.origin == NODE}
+from tests.sync.central.loopback import NODE, City
 
 
 def work(rt: NodeRuntime, dossiers: int) -> None:
     for _ in range(dossiers):
         receive(rt, ReceiveRequest(PROCEDURE, PersonIn("Nguyễn Văn An"), "in_person"), "test")
-
-
-def link_for(rt: NodeRuntime, city: City) -> NodeLink:
-    return NodeLink(rt, Loopback(lambda: city.handler), rt.config.sync, to_utc_iso(utc_now()))
 
 
 def turns(link: NodeLink, n: int = 30) -> None:
@@ -113,12 +41,12 @@ def test_a_node_restored_from_an_old_backup_does_not_take_the_citys_events_for_i
     city = City(tmp_path)
     rt = open_node(node_dir)
     work(rt, 3)
-    turns(link_for(rt, city))
+    turns(city.link(rt))
     rt.close()
     backup(node_dir, tmp_path / "backup")
     rt = open_node(node_dir)
     work(rt, 5)  # reaches the city, then the node's disk dies
-    turns(link_for(rt, city))
+    turns(city.link(rt))
     city_head = max(city.own_ids())
     rt.close()
     shutil.rmtree(node_dir)
@@ -126,7 +54,7 @@ def test_a_node_restored_from_an_old_backup_does_not_take_the_citys_events_for_i
 
     rt = open_node(node_dir)
     try:
-        link = link_for(rt, city)
+        link = city.link(rt)
         restored_head = event_log.head_seq(rt.db.read(), NODE)
         assert restored_head < city_head
         for _ in range(8):  # the office keeps working after the restore
@@ -158,7 +86,7 @@ def test_a_city_restored_from_an_old_copy_gets_every_event_again(
     city = City(tmp_path)
     rt = open_node(node_dir)
     try:
-        link = link_for(rt, city)
+        link = city.link(rt)
         work(rt, 2)
         turns(link)
         old = city.copy(tmp_path / "old.sqlite3")
