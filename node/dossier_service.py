@@ -19,6 +19,7 @@ from node.clock import OFFICE_TZ, to_utc_iso, utc_now
 from node.db import scalar
 from node.dossier_errors import DossierError as DossierError  # re-exported: callers import it here
 from node.dossier_errors import NotFound as NotFound
+from node.dossier_errors import aware_time
 from node.due_dates import TimeUnit, compute_due
 from node.event_kinds import (
     DocumentAttached,
@@ -128,10 +129,7 @@ def receive(rt: NodeRuntime, req: ReceiveRequest, actor: str) -> DossierState:
     if req.channel not in CHANNELS:
         raise DossierError(f"channel must be one of {', '.join(CHANNELS)}", "channel")
     if req.received_at is not None:
-        if req.received_at.tzinfo is None:
-            raise DossierError(
-                "received_at needs a UTC offset, e.g. 2027-02-05T09:30:00+07:00", "received_at"
-            )
+        aware_time(req.received_at, "received_at", "2027-02-05T09:30:00+07:00")
         if req.received_at > now:
             raise DossierError("received_at is in the future", "received_at")
     moment = req.received_at or now

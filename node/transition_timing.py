@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from node.clock import from_utc_iso, to_utc_iso
-from node.dossier_errors import DossierError
+from node.dossier_errors import DossierError, aware_time
 from node.due_dates import TimeUnit, compute_due, due_after_restart, remaining_at_stop
 from node.lifecycle import Action
 from node.projection import DossierState
@@ -55,10 +55,7 @@ def timing_for(
     if req.action == Action.RESCHEDULE:
         if req.due_at is None:
             raise DossierError("reschedule needs due_at, the new appointment", "due_at")
-        if req.due_at.tzinfo is None:
-            raise DossierError(
-                "due_at needs a UTC offset, e.g. 2027-02-12T17:00:00+07:00", "due_at"
-            )
+        aware_time(req.due_at, "due_at", "2027-02-12T17:00:00+07:00")
         if req.due_at <= now or (state.due_at and req.due_at <= from_utc_iso(state.due_at)):
             raise DossierError(
                 "due_at must be later than now and than the current appointment", "due_at"

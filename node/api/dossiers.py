@@ -14,6 +14,7 @@ from node import dossier_service, dossier_store
 from node.api.schemas import DossierOut, DossierPage, dossier_out
 from node.api.upload import UploadError, receive_upload
 from node.clock import OFFICE_TZ, to_utc_iso, utc_now
+from node.dossier_errors import aware_time, check_year
 from node.dossier_service import DossierError, ReceiveRequest, TransitionRequest
 from node.node_runtime import NodeRuntime
 
@@ -27,16 +28,16 @@ def parse_bound(value: str | None, name: str, *, end: bool) -> str | None:
         return None
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
+            day = date.fromisoformat(value)
+            check_year(day.year, name)
+            day += timedelta(days=1 if end else 0)
             return to_utc_iso(datetime.combine(day, time.min, OFFICE_TZ))
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise DossierError(
             f"{name} must be a date (2027-02-05) or an ISO 8601 time", name
         ) from None
-    if moment.tzinfo is None:
-        raise DossierError(f"{name} needs a UTC offset", name)
-    return to_utc_iso(moment)
+    return to_utc_iso(aware_time(moment, name, "2027-02-05T00:00:00+07:00"))
 
 
 class DossierController(Controller):

@@ -36,6 +36,7 @@ BAD_CREATES: list[tuple[str, Any, str]] = [
     ("received in the future", create_body(received_at="2999-01-01T08:00:00+07:00"), "received_at"),
     ("received without offset", create_body(received_at="2026-01-05T08:00:00"), "received_at"),
     ("received not a time", create_body(received_at="yesterday"), "received_at"),
+    ("received in year 1", create_body(received_at="0001-01-01T00:00:00+07:00"), "received_at"),
     ("unknown top-level key", {**create_body(), "priority": "high"}, ""),
 ]
 
@@ -115,6 +116,8 @@ def test_bad_transition_body_writes_nothing(
         ("limit=0", "limit"),
         ("from=05-02-2027", "from"),
         ("to=2027-02-05T08:00:00", "to"),
+        ("to=9999-12-31", "to"),  # the day after does not exist
+        ("from=0001-01-01T00:00:00%2B07:00", "from"),  # before year 1 in UTC
         ("overdue=maybe", "overdue"),
     ],
 )
@@ -135,3 +138,10 @@ def test_late_paper_dossier_keeps_its_reception_time(client: Client) -> None:
     # 5 working days: 21-24 Apr, then Mon 27 Apr is the Hùng Kings day off -> Tue 28 Apr.
     assert dossier["due_at"] == "2026-04-28T17:00:00+07:00"
     assert dossier["overdue"] is True
+
+
+@pytest.mark.parametrize("query", ["to=9999-12-31", "from=0001-01-01", "from=1899-12-31"])
+def test_stats_out_of_range_dates_are_400(client: Client, query: str) -> None:
+    response = client.get(f"/api/v1/stats?{query}")
+    assert response.status_code == 400, response.text
+    assert "between the years 1900 and 2999" in response.json()["detail"]

@@ -151,6 +151,7 @@ def test_reschedule_moves_the_appointment_not_the_deadline(client: Client) -> No
         ({"note": "x"}, "due_at"),  # no new date
         ({"note": "x", "due_at": "2020-01-01T17:00:00+07:00"}, "due_at"),  # in the past
         ({"note": "x", "due_at": "2099-01-05T17:00:00"}, "due_at"),  # no offset
+        ({"note": "x", "due_at": "9999-12-31T23:59:59-07:00"}, "due_at"),  # past year 9999 in UTC
     ],
 )
 def test_bad_reschedule_writes_nothing(
