@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+import msgspec
 from litestar import Request, Response
+from litestar.exceptions import ClientException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from node.api.upload import UploadError
@@ -41,7 +45,51 @@ def _not_utf8(_: Request, exc: UnicodeDecodeError) -> Response[dict[str, object]
     return _body(400, f"the request body is not valid UTF-8 (byte {exc.start})")
 
 
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
+def _first_field(exc: ValidationException) -> str | None:
+    """The input the first validation complaint is about, as a dotted path."""
+    first = exc.extra[0] if isinstance(exc.extra, list) and exc.extra else None
+    if not isinstance(first, dict):
+        return None
+    key = str(first.get("key") or "")
+    key = "" if key == "data" else key  # Litestar's name for the whole body
+    missing = _MISSING.search(str(first.get("message", "")))
+    if missing:
+        return f"{key}.{missing.group(1)}" if key else missing.group(1)
+    return key or None
+
+
+def _not_json(exc: BaseException) -> msgspec.DecodeError | None:
+    """The msgspec error under ``exc`` if the body could not be parsed at all."""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, msgspec.ValidationError):
+            return None  # parsed, but the wrong shape: a validation error
+        if isinstance(cause, msgspec.DecodeError):
+            return cause
+        cause = cause.__cause__
+    return None
+
+
+def _client_error(_: Request, exc: ClientException) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    # Litestar's own shape, plus ``field`` like every other 400 here, and a body that is
+    # not JSON said so (msgspec alone says "Input data was truncated").
+    cause = _not_json(exc)
+    if cause is not None:
+        return _body(400, f"the request body is not valid JSON: {cause}")
+    content: dict[str, object] = {"status_code": exc.status_code, "detail": exc.detail}
+    field = _first_field(exc) if isinstance(exc, ValidationException) else None
+    if field is not None:
+        content["field"] = field
+    if exc.extra:
+        content["extra"] = exc.extra
+    return Response(content, status_code=exc.status_code, headers=exc.headers)
+
+
 HANDLERS: ExceptionHandlersMap = {
+    ClientException: _client_error,
     UnicodeDecodeError: _not_utf8,
     DossierError: _dossier_error,
     IllegalTransition: _illegal,

@@ -145,3 +145,35 @@ def test_stats_out_of_range_dates_are_400(client: Client, query: str) -> None:
     response = client.get(f"/api/v1/stats?{query}")
     assert response.status_code == 400, response.text
     assert "between the years 1900 and 2999" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("raw", [b'{"action":', b"{", b'{"procedure_code": "1.000894"'])
+def test_a_body_that_is_not_json_says_so(client: Client, raw: bytes) -> None:
+    response = client.post(
+        "/api/v1/dossiers", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("the request body is not valid JSON: ")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"procedure_code": "1.000894", "channel": "in_person"}, "applicant"),
+        (create_body(applicant={"full_name": 5}), "applicant.full_name"),
+        (create_body(applicant={"phone": "0912"}), "applicant.full_name"),
+    ],
+)
+def test_validation_errors_name_the_field_like_every_400(
+    client: Client, body: dict[str, Any], field: str
+) -> None:
+    response = client.post("/api/v1/dossiers", json=body)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert response.json()["extra"][0]["message"]  # Litestar's own detail stays
+
+
+def test_other_client_errors_keep_their_status_and_headers(client: Client) -> None:
+    assert client.get("/api/v1/nowhere").status_code == 404
+    response = client.delete("/api/v1/dossiers")
+    assert response.status_code == 405 and "allow" in response.headers
