@@ -94,6 +94,11 @@ class BlobReceiver:
                 if fd is None:
                     continue  # finished or discarded by another receiver meanwhile
                 held = os.fstat(fd).st_size
+                if held == 0 and self._held(sha256, size, at):
+                    # Another receiver stored the file between our look and our lock, and
+                    # our open made this empty partial anew: it must not linger.
+                    self.partial_path(sha256).unlink(missing_ok=True)
+                    return Progress(size, True)
                 if chunk is not None:
                     offset, data = chunk
                     if held <= size and offset == held and data:
