@@ -8,6 +8,7 @@ that points at missing or partial bytes. The same bytes are stored once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -79,13 +80,17 @@ class IncomingBlob:
         self.tmp_path.unlink(missing_ok=True)
 
 
+def _is_digest(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         (root / TMP_DIR).mkdir(parents=True, exist_ok=True)
 
     def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if not _is_digest(sha256):
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:]
 
@@ -108,16 +113,18 @@ class BlobStore:
     def has(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
 
-    def stored_digests(self) -> set[str]:
-        """The SHA-256 of every file in the store (by name; temporaries excluded)."""
-        found: set[str] = set()
-        for folder in self.root.iterdir():
+    def stored_files(self) -> dict[str, int]:
+        """SHA-256 -> size of every file in the store (by name; temporaries excluded)."""
+        found: dict[str, int] = {}
+        for folder in os.scandir(self.root):
             if len(folder.name) != 2 or not folder.is_dir():
                 continue  # tmp/ and anything that is not a fan-out folder
-            for path in folder.iterdir():
-                digest = folder.name + path.name
-                if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
-                    found.add(digest)
+            for entry in os.scandir(folder.path):
+                digest = folder.name + entry.name
+                if not _is_digest(digest):
+                    continue
+                with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                    found[digest] = entry.stat().st_size
         return found
 
     def clean_temporaries(self, older_than_seconds: float = 3600.0) -> int:

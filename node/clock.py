@@ -6,6 +6,7 @@ timestamp that leaves through the API goes through :func:`to_local_iso`.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,13 +28,20 @@ def from_utc_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def utc_instant(text: str) -> datetime:
-    """Parse ``YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`` (the wire allows 0-9 fraction digits);
-    digits past microseconds are dropped. ValueError if it is no real instant
-    (``2027-13-45T99:99:99Z`` has the right shape)."""
-    main, _, rest = text.rstrip("Z").partition(".")
-    micros = (rest + "000000")[:6] if rest else "000000"
-    return datetime.fromisoformat(f"{main}.{micros}+00:00")
+#: How a UTC instant is written in the log and on the wire: ``YYYY-MM-DDTHH:MM:SS[.f]Z``
+#: with up to 9 fraction digits (those past microseconds are dropped when parsed).
+UTC_TEXT = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\Z")
+
+
+def parse_utc_text(text: str) -> datetime:
+    """The instant ``text`` names; ValueError unless it is written as ``UTC_TEXT`` says and
+    is a real time (``2027-13-45T99:99:99Z`` has the right shape)."""
+    if not UTC_TEXT.match(text):
+        raise ValueError(f"{text[:40]!r} is not a UTC ISO 8601 time ending in Z")
+    try:
+        return from_utc_iso(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a real time: {exc}") from None
 
 
 def to_local_iso(moment: datetime | str | None, tz: ZoneInfo = OFFICE_TZ) -> str | None:

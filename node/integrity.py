@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import msgspec
 
 from node import db as db_mod
@@ -58,7 +56,8 @@ def check(rt: NodeRuntime) -> CheckReport:
             problems.append(f"document file {sha} is missing ({path})")
         elif path.stat().st_size != size:
             problems.append(f"document file {sha} has {path.stat().st_size} bytes, expected {size}")
-    unreferenced = sorted(rt.blobs.stored_digests() - {sha for sha, _ in shas})
+    stored = rt.blobs.stored_files()
+    unreferenced = sorted(stored.keys() - {sha for sha, _ in shas})
     return CheckReport(
         integrity,
         schema_version(conn),
@@ -69,12 +68,5 @@ def check(rt: NodeRuntime) -> CheckReport:
         len(shas),
         problems,
         unreferenced,
-        sum(_size(rt.blobs.path_for(sha)) for sha in unreferenced),
+        sum(stored[sha] for sha in unreferenced),
     )
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:  # committed-then-deleted or a racing cleanup: nothing there
-        return 0

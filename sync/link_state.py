@@ -25,7 +25,7 @@ class LinkStateWriter:
         self._window_bytes = 0
         self.throughput = 0.0  # bytes/s sent over the last write interval
         self._progress_at: str | None = None
-        self._diverged = ""
+        self._diverged: str | None = None  # unknown at start: the first call writes
 
     def count_sent(self, n: int) -> None:
         self._window_bytes += n

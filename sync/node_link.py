@@ -39,6 +39,10 @@ CHUNK_WINDOW = 2
 # to BLOB_BACKOFF_MAX, while the files behind it go first.
 BLOB_BACKOFF_SECONDS = 60.0
 BLOB_BACKOFF_MAX = 3600.0
+# While the city holds another history of this log (see _on_ack), events are sent only
+# this often: one window, which the city refuses and records as a conflict, and a Birth,
+# whose answer says whether the histories agree again (then sending resumes).
+DIVERGED_PROBE_SECONDS = 300.0
 # Offers of one file left unanswered in a row, while the city answers other messages,
 # before it steps aside (a city that answers nothing is down: nothing steps aside then).
 UNANSWERED_OFFERS = 3
@@ -95,6 +99,7 @@ class NodeLink:
         self._blob: _BlobTransfer | None = None
         self._deferred: dict[str, _Deferred] = {}  # sha256 -> backoff of a file the city refused
         self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
+        self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
         self.rejected = 0
 
@@ -146,12 +151,12 @@ class NodeLink:
         self._next_seq = acked + 1
         self._inflight.clear()
         self._blob = None  # re-offer: the city says where to resume
-        self._control.appendleft(
-            wire.Birth(
-                self.node_id, self.started_at, _head(self.rt, self.node_id), SOFTWARE_VERSION
-            )
-        )
+        self._control.appendleft(self._birth())
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
+
+    def _birth(self) -> wire.Birth:
+        head = _head(self.rt, self.node_id)
+        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION)
 
     def _publish(self, lane: Lane, message: wire.Message) -> None:
         payload = wire.encode(message)
@@ -172,6 +177,14 @@ class NodeLink:
 
     def _send_events(self) -> bool:
         now = time.monotonic()
+        if self._diverged_probe_at is not None:
+            # Every batch would be refused: try again now and then, not every ack timeout.
+            if now - self._diverged_probe_at <= DIVERGED_PROBE_SECONDS:
+                return False
+            self._diverged_probe_at = now
+            self._control.append(self._birth())
+            self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
+            self._inflight.clear()
         if self._inflight and now - self._inflight[0].sent_at > self.settings.ack_timeout_seconds:
             log.info("event=ack_timeout first_seq=%d", self._inflight[0].first)
             self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
@@ -303,8 +316,12 @@ class NodeLink:
                 f"the city holds seq {upto} as event {upto_id or '?'}, this log has "
                 f"{mine or 'no event there'}: restored from an old backup?"
             )
+            if self._diverged_probe_at is None:
+                self._diverged_probe_at = 0.0  # probe at once, so the city sees it too
+            self._inflight.clear()
             return
         self.state.diverged("")
+        self._diverged_probe_at = None
         while self._inflight and self._inflight[0].last <= upto:
             self._inflight.popleft()
         if upto + 1 > self._next_seq:

@@ -23,7 +23,7 @@ from typing import Annotated, Final
 
 import msgspec
 
-from node.clock import utc_instant
+from node.clock import UTC_TEXT, parse_utc_text
 from node.event_record import EventRecord
 from sync.topics import NODE_ID_PATTERN, Direction, Lane
 
@@ -49,17 +49,15 @@ Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{64}\Z")]
 #: An event id as an ``EventRecord`` carries it (a UUID), or "" for none.
 EventIdText = Annotated[str, msgspec.Meta(max_length=64)]
 #: UTC instant, ISO 8601 with "Z" (same convention as ``EventRecord.recorded_at``).
-UtcTimestamp = Annotated[
-    str, msgspec.Meta(pattern=r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\Z")
-]
+UtcTimestamp = Annotated[str, msgspec.Meta(pattern=UTC_TEXT.pattern)]
 
 
 def _check_instant(field: str, text: str) -> None:
     """The pattern admits ``2027-13-45T99:99:99Z``; a timestamp must also be a real instant."""
     try:
-        utc_instant(text)
-    except ValueError:
-        raise ValueError(f"{field} {text!r} is not a real UTC instant") from None
+        parse_utc_text(text)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
 
 
 class WireError(ValueError):

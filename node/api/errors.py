@@ -15,11 +15,20 @@ from node.dossier_service import DossierError, NotFound
 from node.lifecycle import IllegalTransition
 
 
-def _body(status: int, detail: str, field: str | None = None) -> Response[dict[str, object]]:
+def _body(
+    status: int,
+    detail: str,
+    field: str | None = None,
+    *,
+    extra: object = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, object]]:
     content: dict[str, object] = {"status_code": status, "detail": detail}
     if field is not None:
         content["field"] = field
-    return Response(content, status_code=status)
+    if extra:
+        content["extra"] = extra
+    return Response(content, status_code=status, headers=headers)
 
 
 def _dossier_error(_: Request, exc: DossierError) -> Response[dict[str, object]]:  # type: ignore[type-arg]
@@ -79,13 +88,8 @@ def _client_error(_: Request, exc: ClientException) -> Response[dict[str, object
     cause = _not_json(exc)
     if cause is not None:
         return _body(400, f"the request body is not valid JSON: {cause}")
-    content: dict[str, object] = {"status_code": exc.status_code, "detail": exc.detail}
     field = _first_field(exc) if isinstance(exc, ValidationException) else None
-    if field is not None:
-        content["field"] = field
-    if exc.extra:
-        content["extra"] = exc.extra
-    return Response(content, status_code=exc.status_code, headers=exc.headers)
+    return _body(exc.status_code, exc.detail, field, extra=exc.extra, headers=exc.headers)
 
 
 HANDLERS: ExceptionHandlersMap = {

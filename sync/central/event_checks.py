@@ -13,6 +13,7 @@ from typing import Final
 
 import msgspec
 
+from node.clock import parse_utc_text
 from node.event_kinds import (
     CalendarDaySet,
     DocumentAttached,
@@ -27,7 +28,6 @@ from node.event_record import EVENT_FORMAT, EventRecord
 from node.lifecycle import Action, Status
 from node.reference_data import CALENDAR_STREAM, CATALOG_STREAM
 
-_UTC: Final = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\Z")
 _SHA: Final = re.compile(r"\A[0-9a-f]{64}\Z")
 _ID: Final = re.compile(r"\A[0-9A-Za-z-]{1,64}\Z")
 _DATE: Final = re.compile(r"\A\d{4}-\d\d-\d\d\Z")
@@ -45,8 +45,10 @@ def _utc(value: str | None, what: str, *, optional: bool = False) -> None:
         if optional:
             return
         raise EventCheckError(f"{what} is missing")
-    if not _UTC.match(value):
-        raise EventCheckError(f"{what} {value[:40]!r} is not a UTC ISO 8601 time ending in Z")
+    try:
+        parse_utc_text(value)
+    except ValueError as exc:
+        raise EventCheckError(f"{what}: {exc}") from None
 
 
 def check_body(body: EventBody, stream: str) -> None:

@@ -260,10 +260,9 @@ class MessageHandler:
                     row.acked_upto,
                     _quote(message.software_version),
                 )
-                return [
-                    self._ack(node_id, row.acked_upto),
-                    *self._send_down(node_id, row.down_acked_upto, at),
-                ]
+                held = self.store.own_event_id(node_id, row.acked_upto) if row.acked_upto else ""
+                ack = wire.EventAck(node_id, node_id, row.acked_upto, held or "")
+                return [_control(node_id, ack), *self._send_down(node_id, row.down_acked_upto, at)]
             case wire.Offline():
                 if self.store.record_offline(message, at):
                     log.info("event=offline node=%s session=%s", node_id, message.started_at)
@@ -312,11 +311,8 @@ class MessageHandler:
             outcome.head,
         )
         # Only now, after the commit: the ack is the node's licence to stop resending.
-        return [self._ack(node_id, outcome.head)]
-
-    def _ack(self, node_id: str, head: int) -> Outgoing:
-        held = self.store.own_event_id(node_id, head) if head else None
-        return _control(node_id, wire.EventAck(node_id, node_id, head, held or ""))
+        ack = wire.EventAck(node_id, node_id, outcome.head, outcome.head_id)
+        return [_control(node_id, ack)]
 
     def _known(self, node_id: str, origin: str) -> NodeRow:
         if origin != CENTRAL_ORIGIN:

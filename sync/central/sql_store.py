@@ -172,10 +172,13 @@ class SqlCentralStore(ABC):
 
     def own_event_id(self, node_id: str, seq: int) -> str | None:
         with self._read() as tx:
-            rows = tx.rows(
-                "SELECT id FROM events WHERE node_id = ? AND origin = ? AND seq = ?",
-                (node_id, node_id, seq),
-            )
+            return self._own_event_id(tx, node_id, seq)
+
+    def _own_event_id(self, tx: Tx, node_id: str, seq: int) -> str | None:
+        rows = tx.rows(
+            "SELECT id FROM events WHERE node_id = ? AND origin = ? AND seq = ?",
+            (node_id, node_id, seq),
+        )
         return str(rows[0][0]) if rows else None
 
     def list_nodes(self) -> list[NodeRow]:
@@ -231,11 +234,15 @@ class SqlCentralStore(ABC):
                 duplicates=row.duplicates + len(held),
                 **seen,
             )
+            # The batch's last event is now held under its id (inserted, or checked above);
+            # a batch wholly below the head needs the head's id read.
+            head_id = batch.events[-1].id if last >= head else self._own_event_id(tx, node_id, head)
         return BatchOutcome(
             "applied" if new else "duplicate",
             max(head, last),
             applied=len(new),
             duplicates=len(held),
+            head_id=head_id or "",
         )
 
     def _check_repeats(

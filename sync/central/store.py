@@ -72,6 +72,7 @@ class BatchOutcome(msgspec.Struct, frozen=True):
     applied: int = 0
     duplicates: int = 0
     detail: str = ""
+    head_id: str = ""  # the id of the node's event held at ``head`` (for the ack)
 
 
 class RejectionRow(msgspec.Struct, frozen=True):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from node.clock import to_utc_iso, utc_instant
+from node.clock import from_utc_iso, to_utc_iso
 
-instant = utc_instant  # the wire checks every timestamp with it when decoding
+#: Parses a timestamp the wire has checked (``node.clock.parse_utc_text``) as an instant.
+instant = from_utc_iso
 
 
 def after(previous: list[str], now: datetime) -> str:

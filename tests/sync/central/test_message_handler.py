@@ -101,6 +101,12 @@ def _future_format_batch(node: FakeNode) -> bytes:
     return wire.encode(wire.EventBatch(NODE, 1, [bad]))
 
 
+def _impossible_time_batch(node: FakeNode) -> bytes:
+    # The right shape, but no such day: a city action on the dossier would fail later.
+    bad = msgspec.structs.replace(node.log[0], recorded_at="2027-02-30T00:00:00Z")
+    return wire.encode(wire.EventBatch(NODE, 1, [bad]))
+
+
 UP_E, UP_C, UP_B = (topics.up(NODE, lane) for lane in (Lane.EVENTS, Lane.CONTROL, Lane.BLOBS))
 SESSION = "2027-02-01T00:00:00Z"
 W = wire.encode
@@ -151,7 +157,14 @@ def test_a_bad_message_is_rejected_logged_and_counted(
 
 
 @pytest.mark.parametrize(
-    "build", [_garbage_body_batch, _bad_kind_batch, _not_utf8_body_batch, _future_format_batch]
+    "build",
+    [
+        _garbage_body_batch,
+        _bad_kind_batch,
+        _not_utf8_body_batch,
+        _future_format_batch,
+        _impossible_time_batch,
+    ],
 )
 def test_a_batch_with_a_bad_event_is_rejected_whole(
     handler: MessageHandler, store: CentralStore, build: object

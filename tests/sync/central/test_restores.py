@@ -8,13 +8,17 @@ itself is covered by the e2e tests.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+
+import msgspec
 
 from node import event_log
 from node.backup import backup
 from node.dossier_service import PersonIn, ReceiveRequest, receive
 from node.node_runtime import NodeRuntime, open_node
 from sync import outbox
+from sync.link_state import LinkStateWriter
 from sync.node_link import NodeLink
 from sync.status import status
 from tests.node.helpers import PROCEDURE
@@ -54,7 +58,8 @@ def test_a_node_restored_from_an_old_backup_does_not_take_the_citys_events_for_i
 
     rt = open_node(node_dir)
     try:
-        link = city.link(rt)
+        # A short ack timeout: a link that kept resending refused batches would show it.
+        link = city.link(rt, msgspec.structs.replace(rt.config.sync, ack_timeout_seconds=0.01))
         restored_head = event_log.head_seq(rt.db.read(), NODE)
         assert restored_head < city_head
         for _ in range(8):  # the office keeps working after the restore
@@ -75,6 +80,12 @@ def test_a_node_restored_from_an_old_backup_does_not_take_the_citys_events_for_i
         row = city.store.get_node(NODE)
         assert row is not None and row.diverged_at is not None
         assert row.acked_upto == city_head and max(held) == city_head
+        # Refused batches are not sent again at every ack timeout, only at a slow probe.
+        refused = city.store.rejection_counts()[0].count
+        for _ in range(20):
+            time.sleep(0.02)
+            turns(link, 5)
+        assert city.store.rejection_counts()[0].count == refused
     finally:
         rt.close()
         city.store.close()
@@ -106,3 +117,14 @@ def test_a_city_restored_from_an_old_copy_gets_every_event_again(
     finally:
         rt.close()
         city.store.close()
+
+
+def test_a_restarted_link_clears_a_diverged_alarm_it_did_not_raise(node_dir: Path) -> None:
+    rt = open_node(node_dir)
+    try:
+        LinkStateWriter(rt).diverged("the city holds seq 50 as another event")
+        assert status(rt).alarm == "log_diverged"
+        LinkStateWriter(rt).diverged("")  # a new process, whose first ack matched
+        assert status(rt).alarm is None
+    finally:
+        rt.close()
