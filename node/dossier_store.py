@@ -29,7 +29,8 @@ class DossierFilter(msgspec.Struct, frozen=True):
     offset: int = 0
 
 
-def _search_text(state: DossierState) -> str:
+def search_text(state: DossierState) -> str:
+    """What a search matches a dossier on, folded; the city's store indexes the same."""
     parts = [
         state.code,
         state.applicant.full_name,
@@ -63,7 +64,7 @@ def save(conn: apsw.Connection, state: DossierState) -> None:
             state.received_at,
             state.statutory_due_at,
             state.finished_at,
-            _search_text(state),
+            search_text(state),
             _encoder.encode(state),
             state.updated_at,
         ),

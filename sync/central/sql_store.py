@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import msgspec
 import uuid6
 
-from node.dossier_store import DossierFilter, filter_clauses
+from node.dossier_store import DossierFilter, filter_clauses, search_text
 from node.event_kinds import (
     CalendarDaySet,
     EventBody,
@@ -31,7 +31,6 @@ from node.event_record import EVENT_FORMAT, EventRecord
 from node.projection import DossierState, ProjectionError
 from node.reference_data import CALENDAR_STREAM, CATALOG_STREAM
 from node.replay import canonical_order, refold
-from node.search_text import fold
 from sync.central import timestamps
 from sync.central.store import (
     CENTRAL_ORIGIN,
@@ -112,19 +111,6 @@ def _node(row: Sequence[Any]) -> NodeRow:
         last_error_at=error_at,
         diverged_at=diverged,
     )
-
-
-def _search_text(state: DossierState) -> str:
-    # The same fields the node searches (node/dossier_store.py), folded the same way.
-    parts = [
-        state.code,
-        state.applicant.full_name,
-        state.applicant.id_number,
-        state.applicant.phone,
-    ]
-    if state.proxy is not None:
-        parts += [state.proxy.full_name, state.proxy.id_number]
-    return fold(" | ".join(parts))
 
 
 def _is_online(started: str | None, ended: str | None) -> bool:
@@ -358,7 +344,7 @@ class SqlCentralStore(ABC):
                     state.received_at,
                     state.statutory_due_at,  # overdue is judged by the legal deadline
                     state.finished_at,
-                    _search_text(state),
+                    search_text(state),
                     len(state.conflicts),
                     _state_encoder.encode(state).decode(),
                     state.updated_at,
