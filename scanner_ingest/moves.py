@@ -20,9 +20,11 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from node.blob_store import fsync_dir as fsync_local_dir
 
 _CHUNK = 1 << 20
 
@@ -41,12 +43,10 @@ def candidates(name: str) -> Iterator[str]:
 
 
 def fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # some network filesystems refuse fsync on a folder
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    """``node.blob_store.fsync_dir`` where the filesystem allows it: drop folders may be on
+    network filesystems that refuse fsync on a folder."""
+    with contextlib.suppress(OSError):
+        fsync_local_dir(directory)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -108,12 +108,12 @@ def _move_across(src: Path, dest_dir: Path, name: str) -> Path:
     fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".move-", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fout, _open_regular(src) as fin:
+        with os.fdopen(fd, "wb") as fout, open_regular(src) as fin:
             while chunk := fin.read(_CHUNK):
                 fout.write(chunk)
             fout.flush()
             os.fsync(fout.fileno())
-        final = _claim(tmp, dest_dir, name)
+        final = claim_name(tmp, dest_dir, name)
     finally:
         tmp.unlink(missing_ok=True)
     fsync_dir(dest_dir)
@@ -122,9 +122,15 @@ def _move_across(src: Path, dest_dir: Path, name: str) -> Path:
     return final
 
 
-def _claim(tmp: Path, dest_dir: Path, name: str) -> Path:
+def claim_name(
+    tmp: Path, dest_dir: Path, name: str, *, reserved: Callable[[Path], bool] | None = None
+) -> Path:
+    """Give ``tmp`` (in ``dest_dir``) the first free name among ``candidates(name)``,
+    atomically; a name for which ``reserved`` is true is skipped."""
     for candidate in candidates(name):
         final = dest_dir / candidate
+        if reserved is not None and reserved(final):
+            continue
         try:
             os.link(tmp, final)
         except FileExistsError:
@@ -139,8 +145,8 @@ def _claim(tmp: Path, dest_dir: Path, name: str) -> Path:
     raise NoFreeName(f"no free name for {name!r} in {dest_dir}")
 
 
-def _open_regular(src: Path) -> BinaryIO:
-    """``src`` opened for reading, never through a symbolic link, never a FIFO."""
+def open_regular(src: Path) -> BinaryIO:
+    """``src`` opened for reading, never through a symbolic link, never a FIFO or device."""
     fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)

@@ -19,21 +19,19 @@ Guarantees of ``quarantine``:
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import logging
 import os
-import stat
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 import msgspec
 
+from node.blob_store import fsync_dir
 from scanner_ingest import reasons
+from scanner_ingest.moves import claim_name, open_regular
+from scanner_ingest.moves import fsync_dir as fsync_folder_if_possible
 from scanner_ingest.names import nfc
 
 log = logging.getLogger(__name__)
@@ -91,8 +89,11 @@ def quarantine(
     tmp = _tmp_path(quarantine_dir)
     try:
         size, sha256 = _copy_durably(src_path, tmp, expect)
-        final = _claim_name(tmp, quarantine_dir, nfc(src_path.name))
-        _fsync_dir(quarantine_dir)
+        # An orphaned record keeps its name: a new file must not take it.
+        final = claim_name(
+            tmp, quarantine_dir, nfc(src_path.name), reserved=lambda f: _record_path(f).exists()
+        )
+        fsync_dir(quarantine_dir)
         record = QuarantineRecord(
             file=final.name,
             reason=why.code,
@@ -104,16 +105,15 @@ def quarantine(
             size=size,
             sha256=sha256,
         )
-        _write_atomically(final.with_name(final.name + REASON_SUFFIX), _encode(record))
+        _write_atomically(_record_path(final), _encode(record))
     finally:
         tmp.unlink(missing_ok=True)
     if expect is not None and _looks(src_path.lstat()) != expect:
-        for kept in (final, final.with_name(final.name + REASON_SUFFIX)):
+        for kept in (final, _record_path(final)):
             kept.unlink(missing_ok=True)
         raise SourceChangedWhileCopied(f"{src_path} changed while it was quarantined")
     src_path.unlink()
-    with contextlib.suppress(OSError):  # some network filesystems refuse fsync on a folder
-        _fsync_dir(src_path.parent)
+    fsync_folder_if_possible(src_path.parent)
     log.info("scan_quarantined src=%s dest=%s reason=%s", src_path, final, reason)
     return final
 
@@ -146,19 +146,14 @@ def _encode(record: QuarantineRecord) -> bytes:
     return msgspec.json.format(_encoder.encode(record), indent=2) + b"\n"
 
 
+def _record_path(quarantined: Path) -> Path:
+    return quarantined.with_name(quarantined.name + REASON_SUFFIX)
+
+
 def _tmp_path(directory: Path) -> Path:
     fd, name = tempfile.mkstemp(dir=directory, prefix=".quarantine-", suffix=".tmp")
     os.close(fd)
     return Path(name)
-
-
-def _open_regular(src: Path) -> BinaryIO:
-    """``src`` opened for reading, never through a symbolic link, never a FIFO or device."""
-    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", str(src))
-    return os.fdopen(fd, "rb")
 
 
 def _looks(st: os.stat_result) -> tuple[int, int]:
@@ -168,7 +163,7 @@ def _looks(st: os.stat_result) -> tuple[int, int]:
 def _copy_durably(src: Path, dest: Path, expect: tuple[int, int] | None) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
-    with _open_regular(src) as fin, dest.open("wb") as fout:
+    with open_regular(src) as fin, dest.open("wb") as fout:
         while chunk := fin.read(_CHUNK):
             digest.update(chunk)
             fout.write(chunk)
@@ -178,34 +173,6 @@ def _copy_durably(src: Path, dest: Path, expect: tuple[int, int] | None) -> tupl
         fout.flush()
         os.fsync(fout.fileno())
     return size, digest.hexdigest()
-
-
-def _candidates(name: str) -> Iterator[str]:
-    dot = name.rfind(".")
-    stem, suffix = (name[:dot], name[dot:]) if dot > 0 else (name, "")
-    yield name
-    for n in range(2, 10_000):
-        yield f"{stem} ({n}){suffix}"
-
-
-def _claim_name(tmp: Path, directory: Path, name: str) -> Path:
-    """Give ``tmp`` the first free name among ``name``, ``stem (2).ext``, ... atomically."""
-    for candidate in _candidates(name):
-        final = directory / candidate
-        if final.with_name(candidate + REASON_SUFFIX).exists():
-            continue  # an orphaned record keeps its name
-        try:
-            os.link(tmp, final)
-        except FileExistsError:
-            continue
-        except OSError:
-            try:  # no hard links here: reserve the name, then replace the placeholder
-                os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-            except FileExistsError:
-                continue
-            os.replace(tmp, final)
-        return final
-    raise FileExistsError(f"no free quarantine name for {name!r} in {directory}")
 
 
 def _write_atomically(dest: Path, data: bytes) -> None:
@@ -218,12 +185,4 @@ def _write_atomically(dest: Path, data: bytes) -> None:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(dest.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(dest.parent)

@@ -10,6 +10,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from node.blob_store import fsync_dir
+
 
 def write_atomic(path: Path, data: bytes, mode: int) -> None:
     """Replace ``path`` with ``data``, created with exactly ``mode`` (umask not applied)."""
@@ -30,12 +32,3 @@ def write_atomic(path: Path, data: bytes, mode: int) -> None:
             tmp.unlink()
         raise
     fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename or a new file in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
