@@ -44,6 +44,9 @@ class OfficeHoursSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
         default_factory=lambda: [("07:30", "11:30"), ("13:30", "17:00")]
     )
 
+    def as_times(self) -> list[tuple[time, time]]:
+        return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in self.periods]
+
 
 class ApiSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
@@ -153,9 +156,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sync: SyncSettings = msgspec.field(default_factory=SyncSettings)
 
     def office_periods(self) -> list[tuple[time, time]]:
-        return [
-            (time.fromisoformat(a), time.fromisoformat(b)) for a, b in self.office_hours.periods
-        ]
+        return self.office_hours.as_times()
 
 
 def default_data_dir() -> Path:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 import tomli_w
 
-from node.config import ConfigError, check_office_periods, decode_file
+from node.config import ConfigError, OfficeHoursSettings, check_office_periods, decode_file
 
 CONFIG_NAME = "central.toml"
 DATABASE_NAME = "central.sqlite3"
@@ -56,14 +56,6 @@ class ReceiverSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     resend_seconds: float = 10.0
 
 
-class OfficeHoursSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    # Office hours assumed for every commune when the city computes a due date
-    # (a node's own office hours are not replicated).
-    periods: list[tuple[str, str]] = msgspec.field(
-        default_factory=lambda: [("07:30", "11:30"), ("13:30", "17:00")]
-    )
-
-
 class ApiSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8090
@@ -74,13 +66,13 @@ class CentralConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     central: CentralSettings = msgspec.field(default_factory=CentralSettings)
     store: StoreSettings = msgspec.field(default_factory=StoreSettings)
     receiver: ReceiverSettings = msgspec.field(default_factory=ReceiverSettings)
+    # Office hours assumed for every commune when the city computes a due date (a node's
+    # own office hours are not replicated); the same table as a node's [office_hours].
     office_hours: OfficeHoursSettings = msgspec.field(default_factory=OfficeHoursSettings)
     api: ApiSettings = msgspec.field(default_factory=ApiSettings)
 
     def office_periods(self) -> list[tuple[time, time]]:
-        return [
-            (time.fromisoformat(a), time.fromisoformat(b)) for a, b in self.office_hours.periods
-        ]
+        return self.office_hours.as_times()
 
 
 @dataclass(frozen=True)
