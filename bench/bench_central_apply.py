@@ -23,14 +23,14 @@ from pathlib import Path
 
 import psycopg
 
+from central.blob_receiver import BlobReceiver
+from central.message_handler import MessageHandler
+from central.postgres_store import PostgresCentralStore
+from central.sqlite_store import SqliteCentralStore
+from central.store import CentralStore
 from sync import topics, wire
-from sync.central.blob_receiver import BlobReceiver
-from sync.central.message_handler import MessageHandler
-from sync.central.postgres_store import PostgresCentralStore
-from sync.central.sqlite_store import SqliteCentralStore
-from sync.central.store import CentralStore
 from sync.topics import Lane
-from tests.sync.central.fake_node import FakeNode
+from tests.central.fake_node import FakeNode
 
 
 def backlog(node_id: str, events: int) -> FakeNode:

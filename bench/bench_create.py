@@ -2,7 +2,7 @@
 
 The figure is the ratio: what the node adds on top of "decode a small body, commit one
 row durably, answer". Both servers run as one uvicorn process with the settings of
-``motcua serve``, and the bare one commits through ``node.db.Database`` itself (per-thread
+``motcua serve``, and the bare one commits through ``storage.db.Database`` itself (per-thread
 apsw connections, WAL, synchronous=FULL, one writer lock, BEGIN IMMEDIATE), so the
 storage primitive is identical and the difference is the node's own work: catalog lookup,
 due date, code serial, event append, projection, the larger response.
@@ -34,8 +34,8 @@ import uuid6
 import uvicorn
 from litestar import Litestar, get, post
 
-from node.cli.init_cmd import initialise
-from node.db import Database
+from cli.init_cmd import initialise
+from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 AIM = 0.60  # the issue's target: node creates/s at least 60 % of bare inserts/s
@@ -103,7 +103,7 @@ def bare_app(db_path: Path) -> Litestar:
 
 
 def serve_bare(db_path: Path, port: int) -> None:
-    # The same uvicorn.run settings as node/cli/serve_cmd.py: one process, no access log.
+    # The same uvicorn.run settings as cli/serve_cmd.py: one process, no access log.
     uvicorn.run(bare_app(db_path), host="127.0.0.1", port=port, log_level="info", access_log=False)
 
 
@@ -352,7 +352,7 @@ def start(name: str, work: Path) -> Server:
     else:
         data_dir = work / "node"
         initialise(data_dir, "000.00.15.H42", "xa-bench", calendars=True, sample_catalog=True)
-        argv = [sys.executable, "-m", "node.cli", "serve", "--data-dir", str(data_dir)]
+        argv = [sys.executable, "-m", "cli", "serve", "--data-dir", str(data_dir)]
         argv += ["--port", str(port)]
         path = "/api/v1/dossiers"
     return spawn(name, argv, port, path, work / f"{name}.log")

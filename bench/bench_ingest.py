@@ -38,9 +38,9 @@ import tomli_w
 from PIL import Image, ImageDraw
 
 from bench.ingest_ceiling import decode_seconds
-from node.cli.init_cmd import initialise
+from cli.init_cmd import initialise
 from node.dossier_service import PersonIn, ReceiveRequest, receive
-from node.node_runtime import NodeRuntime, open_node
+from node.runtime import NodeRuntime, open_node
 from scanner_ingest.slip import slip_png
 
 AIM_RATIO = 0.70  # ingest MB/s at least 70 % of cp + sha256sum
@@ -243,7 +243,7 @@ def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
     log = work / "ingest.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "node.cli", "ingest", "--data-dir", str(node_dir)],
+            [sys.executable, "-m", "cli", "ingest", "--data-dir", str(node_dir)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -45,7 +45,7 @@ from bench.sync_rig import (
 )
 from node import event_log
 from node.dossier_service import receive
-from node.node_runtime import open_node
+from node.runtime import open_node
 from sync import topics, wire
 from sync.topics import Lane
 from tests.support.mosquitto import Mosquitto

@@ -25,8 +25,8 @@ from bench.sync_rig import (
     publish_packet_bytes,
     start_central,
 )
-from node.config import load as load_config
-from node.node_runtime import open_node
+from node.runtime import open_node
+from settings.node import load as load_config
 from sync import topics, wire
 from sync.topics import Lane
 from tests.support.fault_proxy import FaultProxy

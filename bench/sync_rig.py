@@ -25,9 +25,9 @@ import msgspec
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from node.db import scalar
 from node.dossier_service import attach_document
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from storage.db import scalar
 from sync import wire
 from tests.support.mosquitto import plain_config
 from tests.support.replication import Central, add_dossiers, make_central
@@ -58,7 +58,7 @@ class SyncProcess:
         return self.node_dir.parent / f"{self.node_dir.name}-sync.log"
 
     def start(self) -> SyncProcess:
-        argv = [*self.prefix, sys.executable, "-m", "node.cli", "sync"]
+        argv = [*self.prefix, sys.executable, "-m", "cli", "sync"]
         argv += ["--data-dir", str(self.node_dir)]
         with open(self.log_path, "ab") as log:
             self.spawned_at = time.monotonic()

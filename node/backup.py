@@ -14,10 +14,10 @@ from pathlib import Path
 import apsw
 import msgspec
 
-from node import config as config_mod
-from node import db as db_mod
-from node.blob_store import fsync_dir
-from node.node_runtime import BLOBS_DIR
+from node.runtime import BLOBS_DIR
+from settings import node as config_mod
+from storage import db as db_mod
+from storage.blob_store import fsync_dir
 
 
 class BackupError(Exception):

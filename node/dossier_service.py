@@ -14,26 +14,26 @@ import msgspec
 import uuid6
 
 from node import dossier_store, event_log
-from node.blob_store import BlobInfo
-from node.clock import OFFICE_TZ, to_utc_iso, utc_now
-from node.db import scalar
-from node.dossier_errors import DossierError as DossierError  # re-exported: callers import it here
-from node.dossier_errors import NotFound as NotFound
-from node.dossier_errors import aware_time
-from node.due_dates import TimeUnit, compute_due
-from node.event_kinds import (
+from node.runtime import NodeRuntime
+from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
+from rules.due_dates import TimeUnit, compute_due
+from rules.errors import DossierError as DossierError  # re-exported: callers import it here
+from rules.errors import NotFound as NotFound
+from rules.errors import aware_time
+from rules.event_kinds import (
     DocumentAttached,
     DossierEvent,
     DossierReceived,
     DossierTransitioned,
     Person,
 )
-from node.event_record import EventRecord
-from node.lifecycle import Action, Status, next_status
-from node.node_runtime import NodeRuntime
-from node.projection import DossierState, apply
-from node.transition_timing import timing_for
-from node.work_calendar import WorkCalendar
+from rules.event_record import EventRecord
+from rules.lifecycle import Action, Status, next_status
+from rules.projection import DossierState, apply
+from rules.transitions import timing_for
+from rules.work_calendar import WorkCalendar
+from storage.blob_store import BlobInfo
+from storage.db import scalar
 
 CHANNELS = ("in_person", "online", "post")
 ROLES = ("component", "result", "supplement")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import apsw
 import msgspec
 
-from node.db import scalar
-from node.projection import DossierState
-from node.search_text import fold, like_pattern
+from rules.projection import DossierState
+from rules.search_text import fold, like_pattern
+from storage.db import scalar
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(DossierState)

@@ -12,9 +12,9 @@ from typing import Any
 import apsw
 import uuid6
 
-from node.clock import to_utc_iso, utc_now
-from node.event_kinds import EventBody, encode_body, kind_of
-from node.event_record import EVENT_FORMAT, EventRecord
+from rules.clock import to_utc_iso, utc_now
+from rules.event_kinds import EventBody, encode_body, kind_of
+from rules.event_record import EVENT_FORMAT, EventRecord
 
 _COLUMNS = "origin, seq, id, stream, kind, recorded_at, actor, format, body"
 

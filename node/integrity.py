@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import msgspec
 
-from node import db as db_mod
 from node import event_log
-from node.migrations import schema_version
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from node.schema import schema_version
+from storage import db as db_mod
 
 
 class CheckReport(msgspec.Struct, frozen=True):

@@ -15,7 +15,7 @@ import apsw
 
 from node import reference_data
 from node.reference_data import CALENDAR_STREAM, CATALOG_STREAM, Procedure
-from node.work_calendar import WorkCalendar
+from rules.work_calendar import WorkCalendar
 
 _KEY_SQL = (
     "SELECT (SELECT COUNT(*) FROM events WHERE stream = ?), "

@@ -15,8 +15,11 @@ import apsw
 import msgspec
 
 from node import event_log
-from node.event_kinds import CalendarDaySet, ProcedureUpserted
-from node.work_calendar import WorkCalendar
+from rules.event_kinds import CalendarDaySet, ProcedureUpserted
+from rules.work_calendar import WorkCalendar
+
+# The calendars and the sample catalog shipped with the node (imported by ``motcua init``).
+SHIPPED_DATA = Path(__file__).resolve().parent / "data"
 
 CATALOG_STREAM = "catalog"
 CALENDAR_STREAM = "calendar"

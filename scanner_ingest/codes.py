@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import string
 
-from node.config import DEFAULT_CODE_PATTERN as DEFAULT_NODE_PATTERN
 from scanner_ingest.qr_matching import DEFAULT_CODE_PATTERN
+from settings.node import DEFAULT_CODE_PATTERN as DEFAULT_NODE_PATTERN
 
 _FIELDS = {
     "agency": r"[0-9A-Z]+(?:\.[0-9A-Z]+)*",

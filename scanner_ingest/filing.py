@@ -20,13 +20,13 @@ import apsw
 import uuid6
 
 from node import dossier_store
-from node.blob_store import BlobInfo
-from node.db import scalar
 from node.dossier_service import attach_document_in
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.qr_matching import Segment
 from scanner_ingest.receipts import Part, PartState
+from storage.blob_store import BlobInfo
+from storage.db import scalar
 
 NO_CODE = "no_code"
 UNKNOWN_DOSSIER = "unknown_dossier"

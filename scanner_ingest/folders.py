@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from node.config import CONFIG_NAME, ConfigError, FolderSettings, IngestSettings
 from scanner_ingest.names import is_ignored, nfc
+from settings.node import CONFIG_NAME, ConfigError, FolderSettings, IngestSettings
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from node.blob_store import fsync_dir as fsync_local_dir
+from storage.blob_store import fsync_dir as fsync_local_dir
 
 _CHUNK = 1 << 20
 
@@ -43,7 +43,7 @@ def candidates(name: str) -> Iterator[str]:
 
 
 def fsync_dir(directory: Path) -> None:
-    """``node.blob_store.fsync_dir`` where the filesystem allows it: drop folders may be on
+    """``storage.blob_store.fsync_dir`` where the filesystem allows it: drop folders may be on
     network filesystems that refuse fsync on a folder."""
     with contextlib.suppress(OSError):
         fsync_local_dir(directory)

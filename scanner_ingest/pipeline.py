@@ -41,9 +41,8 @@ import apsw
 import msgspec
 import uuid6
 
-from node.blob_store import TMP_DIR, BlobInfo, BlobTooLarge, IncomingBlob
-from node.clock import OFFICE_TZ, to_utc_iso, utc_now
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
 from scanner_ingest import reasons, receipts
 from scanner_ingest.filing import file_parts
 from scanner_ingest.folders import DropFolder
@@ -52,6 +51,7 @@ from scanner_ingest.moves import fsync_dir, move_unique
 from scanner_ingest.names import nfc
 from scanner_ingest.pdf_worker import PdfWorker, PdfWorkerError
 from scanner_ingest.qr_matching import Segment
+from storage.blob_store import TMP_DIR, BlobInfo, BlobTooLarge, IncomingBlob
 
 log = logging.getLogger(__name__)
 

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import msgspec
 
-from node.blob_store import fsync_dir
 from scanner_ingest import reasons
 from scanner_ingest.moves import claim_name, open_regular
 from scanner_ingest.moves import fsync_dir as fsync_folder_if_possible
 from scanner_ingest.names import nfc
+from storage.blob_store import fsync_dir
 
 log = logging.getLogger(__name__)
 

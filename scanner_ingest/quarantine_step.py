@@ -15,8 +15,8 @@ import logging
 import os
 from pathlib import Path
 
-from node.clock import to_utc_iso, utc_now
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import receipts
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.names import nfc

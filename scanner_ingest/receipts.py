@@ -15,7 +15,7 @@ import apsw
 import msgspec
 import uuid6
 
-from node.db import scalar
+from storage.db import scalar
 
 Outcome = Literal["attached", "unfiled", "split", "duplicate", "quarantined"]
 PartState = Literal["attached", "duplicate", "unfiled", "assigned", "rejected"]

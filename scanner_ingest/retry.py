@@ -16,7 +16,7 @@ from pathlib import Path
 import msgspec
 
 from node.dossier_service import NotFound
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
 from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.moves import fsync_dir, move_unique

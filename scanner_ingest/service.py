@@ -23,8 +23,8 @@ import threading
 import time
 from pathlib import Path
 
-from node.clock import to_utc_iso, utc_now
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import folders as folders_mod
 from scanner_ingest import quarantine_step, receipts, status
 from scanner_ingest.codes import code_regex

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import msgspec
 
-from node.clock import to_utc_iso, utc_now
-from node.db import scalar
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.quarantine import list_quarantined
+from storage.db import scalar
 
 INGEST_DIR = "ingest"
 LOCK_NAME = "lock"

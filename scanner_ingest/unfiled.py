@@ -13,11 +13,11 @@ import apsw
 import msgspec
 
 from node import dossier_store
-from node.blob_store import BlobInfo
-from node.clock import to_local_iso, to_utc_iso, utc_now
 from node.dossier_service import DossierError, NotFound, attach_document_in
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from rules.clock import to_local_iso, to_utc_iso, utc_now
 from scanner_ingest import receipts
+from storage.blob_store import BlobInfo
 
 
 class AlreadyDecided(DossierError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sync.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from sync.pki import PkiDir, PkiError
 from sync.topics import PREFIX, Direction
 from sync.wire import MAX_PAYLOAD

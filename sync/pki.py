@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from sync.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from sync.topics import TopicError, validate_node_id
 
 CA_DAYS: Final = 3650

@@ -22,7 +22,7 @@ PREFIX: Final = "motcua/v1"
 NODE_ID_PATTERN: Final = r"\A(?!central\Z)[a-z0-9][a-z0-9-]{0,62}\Z"
 
 #: Ids no node may take: "central" is the origin of events appended by the city data
-#: centre (see ``node.event_record.EventRecord.origin``).
+#: centre (see ``rules.event_record.EventRecord.origin``).
 RESERVED_NODE_IDS: Final = frozenset({"central"})
 
 _NODE_ID_RE: Final = re.compile(NODE_ID_PATTERN)

@@ -6,7 +6,7 @@ first item is the tag (e.g. ``["ack", "xa-1", "xa-1", 42]``). Every message name
 broker's ACL ties to the sender's certificate.
 
 Evolution rule (the wire is shared by nodes and a city data centre upgraded at different
-times; ``node/event_record.py`` follows the same rule):
+times; ``rules/event_record.py`` follows the same rule):
 
 * a new field goes last and has a default, so an older decoder ignores it and a newer
   decoder reading an older message fills in the default;
@@ -23,8 +23,8 @@ from typing import Annotated, Final
 
 import msgspec
 
-from node.clock import UTC_TEXT, parse_utc_text
-from node.event_record import EventRecord
+from rules.clock import UTC_TEXT, parse_utc_text
+from rules.event_record import EventRecord
 from sync.topics import NODE_ID_PATTERN, Direction, Lane
 
 #: Largest payload accepted or produced, checked before decoding so a hostile or broken

@@ -9,13 +9,16 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from node.api.app import create_app
-from node.cli.init_cmd import initialise
-from node.node_runtime import NodeRuntime, open_node
+from cli.init_cmd import initialise
+from node.runtime import NodeRuntime, open_node
 from tests.support.live_node import LiveNode, start_node
+from web.node_api.app import create_app
 
 AGENCY = "000.00.15.H42"
 NODE_ID = "xa-test"
+
+# Real brokers, a PKI, a fault proxy and PostgreSQL, for every folder of tests.
+pytest_plugins = ["tests.support.broker_fixtures", "tests.support.postgres_fixtures"]
 
 
 @pytest.fixture

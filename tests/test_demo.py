@@ -30,7 +30,7 @@ def test_demo_runs_node_and_city_and_stops_cleanly(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "node.cli",
+                "cli",
                 "demo",
                 "--data-dir",
                 str(tmp_path / "demo"),

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from node.cli import cli
-from node.config import Config
-from tests.node.test_cli import COMMANDS
+from cli import cli
+from settings.node import Config
+from tests.cli.test_node_cmds import COMMANDS
 from tests.support.doc_keys import struct_keys
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")

@@ -19,8 +19,3 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
         yield b.start()
     finally:
         b.close()
-
-
-# PostgreSQL server and a fresh database per test, shared with the central store tests.
-from tests.sync.central.conftest import pg_server, pg_url  # noqa: E402, F401
-from tests.sync.conftest import mosquitto_tls, test_pki  # noqa: E402, F401

@@ -9,12 +9,12 @@ import httpx
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from node.api.app import create_app
-from node.node_runtime import open_node
+from node.runtime import open_node
 from tests.node.helpers import create_body
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import make_central, make_node, sync_proc, wait_converged
 from tests.support.wait import wait_until
+from web.node_api.app import create_app
 
 NODE = "xa-city"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from node.blob_store import BlobInfo
 from node.dossier_service import attach_document
-from node.node_runtime import open_node
+from node.runtime import open_node
+from storage.blob_store import BlobInfo
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import (
     add_dossiers,

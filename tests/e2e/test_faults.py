@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from node.db import scalar
 from node.dossier_service import attach_document
-from node.node_runtime import NodeRuntime, open_node
+from node.runtime import NodeRuntime, open_node
+from storage.db import scalar
 from tests.support.fault_proxy import FaultProxy
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import (

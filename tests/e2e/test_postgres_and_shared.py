@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from node.node_runtime import open_node
+from node.runtime import open_node
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import (
     add_dossiers,

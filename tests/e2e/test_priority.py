@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from node.dossier_service import attach_document, receive
-from node.node_runtime import open_node
+from node.runtime import open_node
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import REQUEST, make_central, make_node, sync_proc
 from tests.support.wait import wait_until

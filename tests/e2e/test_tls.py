@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from node.node_runtime import open_node
+from node.runtime import open_node
 from tests.support.mosquitto import Mosquitto
 from tests.support.pki_bundle import NODE_A, PkiBundle
 from tests.support.replication import (

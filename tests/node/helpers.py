@@ -7,8 +7,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from node.db import scalar
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from storage.db import scalar
 
 Client = TestClient[Litestar]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
 from tests.node.helpers import Client, applicant, counts, create_body
 
 

@@ -24,12 +24,12 @@ import apsw
 import httpx
 import pytest
 
-from node import db as db_mod
 from node import event_log
-from node.blob_store import BlobStore
-from node.config import DATABASE_NAME
-from node.lifecycle import Status
-from node.node_runtime import BLOBS_DIR
+from node.runtime import BLOBS_DIR
+from rules.lifecycle import Status
+from settings.node import DATABASE_NAME
+from storage import db as db_mod
+from storage.blob_store import BlobStore
 from tests.support.live_node import LiveNode, start_node
 
 SEEDS = (101, 202, 303, 404)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
 from tests.node.helpers import Client, counts, create, create_body
 from tests.support.live_node import LiveNode
 
@@ -141,8 +141,8 @@ def test_upload_over_the_limit_is_413_and_leaves_nothing(node_dir: Path) -> None
     config.write_text(
         config.read_text().replace("max_upload_bytes = 1073741824", "max_upload_bytes = 1000")
     )
-    from node.api.app import create_app
-    from node.node_runtime import open_node
+    from node.runtime import open_node
+    from web.node_api.app import create_app
 
     rt = open_node(node_dir)
     try:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from node.lifecycle import TRANSITIONS, Action, Status
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
+from rules.lifecycle import TRANSITIONS, Action, Status
 from tests.node.helpers import Client, act, counts, create
 
 # How to bring a new dossier to each status: (channel, actions in order).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.search_text import fold
+from rules.search_text import fold
 from tests.node.helpers import Client, act, applicant, create
 
 

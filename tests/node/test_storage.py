@@ -11,17 +11,17 @@ import apsw
 import pytest
 
 from node import dossier_store, event_log
-from node.db import DatabaseError, connect
-from node.event_kinds import DocumentAttached, DossierReceived, DossierTransitioned, decode_body
-from node.migrations import MIGRATIONS
-from node.node_runtime import NodeRuntime, open_node
-from node.projection import DossierState, apply
+from node.runtime import NodeRuntime, open_node
+from node.schema import MIGRATIONS
+from rules.event_kinds import DocumentAttached, DossierReceived, DossierTransitioned, decode_body
+from rules.projection import DossierState, apply
+from storage.db import DatabaseError, connect
 from tests.node.helpers import Client, act, create
 
 
 def motcua(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "node.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=60
     )
 
 

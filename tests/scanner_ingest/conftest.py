@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from node.node_runtime import NodeRuntime, open_node
+from node.runtime import NodeRuntime, open_node
 from scanner_ingest.pdf_worker import PdfWorker
 from tests.scanner_ingest.ingest_support import configure, folder
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import tomli_w
 
-from node.db import scalar
 from node.dossier_service import PersonIn, ReceiveRequest, receive
-from node.node_runtime import NodeRuntime, open_node
+from node.runtime import NodeRuntime, open_node
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.service import IngestService
+from storage.db import scalar
 from tests.support.wait import WaitTimeout, wait_until
 
 STABLE = 0.3  # seconds a file must stay unchanged in these tests
@@ -94,11 +94,31 @@ def start_ingest(
     """``motcua ingest`` as a real process (its output appended to ``log``)."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "node.cli", "ingest", "--data-dir", str(node_dir)],
+            [sys.executable, "-m", "cli", "ingest", "--data-dir", str(node_dir)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
+
+
+READY_LINE = "ingest: watching"
+
+
+def start_ingest_ready(node_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    """``motcua ingest`` started and past installing its signal handlers (its ready line is in
+    ``log``), so a SIGTERM from the test is a clean stop, never the default kill."""
+    offset = log.stat().st_size if log.exists() else 0
+    process = start_ingest(node_dir, log)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"ingest exited with {process.returncode}: {log.read_text()}")
+        with log.open("rb") as f:
+            f.seek(offset)
+            return READY_LINE.encode() in f.read()
+
+    wait_until(ready, timeout=60, what="ingest to start")
+    return process
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 60.0) -> int:

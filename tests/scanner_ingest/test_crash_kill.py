@@ -32,9 +32,9 @@ from pathlib import Path
 import pytest
 
 from node import event_log
-from node.db import scalar
-from node.node_runtime import open_node
+from node.runtime import open_node
 from scanner_ingest.pipeline import FAULT_ENV, FAULT_STEPS
+from storage.db import scalar
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.ingest_support import (
     configure,
@@ -43,6 +43,7 @@ from tests.scanner_ingest.ingest_support import (
     folder,
     new_dossier,
     start_ingest,
+    start_ingest_ready,
     stop,
 )
 from tests.support.wait import wait_until
@@ -153,7 +154,7 @@ def test_sigkill_at_every_step_loses_and_duplicates_nothing(
         kills += 1
 
     # A clean run finishes whatever the kills left, then stops on SIGTERM.
-    process = start_ingest(node_dir, log)
+    process = start_ingest_ready(node_dir, log)
     rt = open_node(node_dir)
     try:
 

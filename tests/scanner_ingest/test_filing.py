@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.slip import slip_payload
 from tests.scanner_ingest import filegen as gen

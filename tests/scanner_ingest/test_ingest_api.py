@@ -11,9 +11,8 @@ from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from node.api.app import create_app
-from node.cli import cli
-from node.node_runtime import NodeRuntime
+from cli import cli
+from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.conftest import MakeNode
@@ -25,6 +24,7 @@ from tests.scanner_ingest.ingest_support import (
     wait_receipts,
 )
 from tests.support.wait import wait_until
+from web.node_api.app import create_app
 
 Client = TestClient[Litestar]
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from node.db import scalar
-from node.node_runtime import open_node
+from node.runtime import open_node
+from storage.db import scalar
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.ingest_support import (
     configure,
     count,
     folder,
     new_dossier,
-    start_ingest,
+    start_ingest_ready,
     stop,
 )
 from tests.support.wait import wait_until
@@ -60,7 +60,7 @@ def test_500_mb_scan_with_bounded_memory(node_dir: Path, tmp_path: Path) -> None
     rt = open_node(node_dir)
     dossier_id, code = new_dossier(rt)
     log = tmp_path / "ingest.log"
-    process = start_ingest(node_dir, log)
+    process = start_ingest_ready(node_dir, log)
     try:
         part = share / "big.pdf.part"
         pages = gen.write_large_pdf(part, SIZE, gen.slip_page(code))

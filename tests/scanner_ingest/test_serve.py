@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from node.node_runtime import open_node
+from node.runtime import open_node
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.ingest_support import configure, count, folder, new_dossier
 from tests.support.live_node import start_node
@@ -33,7 +33,7 @@ def test_serve_takes_scans_and_ingest_is_exclusive(node_dir: Path, tmp_path: Pat
         status = httpx.get(f"{node.url}/api/v1/ingest/status").json()
         assert status["running"] is True and status["pid"] == node.process.pid
         second = subprocess.run(
-            [sys.executable, "-m", "node.cli", "ingest", "--data-dir", str(node_dir)],
+            [sys.executable, "-m", "cli", "ingest", "--data-dir", str(node_dir)],
             capture_output=True,
             text=True,
             timeout=60,

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from node.db import scalar
-from node.node_runtime import NodeRuntime
+from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.quarantine import list_quarantined
 from scanner_ingest.watcher import FolderWatcher
+from storage.db import scalar
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.conftest import MakeNode
 from tests.scanner_ingest.ingest_support import (

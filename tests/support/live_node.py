@@ -58,7 +58,7 @@ def start_node(data_dir: Path, port: int | None = None, timeout: float = 30.0) -
         [
             sys.executable,
             "-m",
-            "node.cli",
+            "cli",
             "serve",
             "--data-dir",
             str(data_dir),

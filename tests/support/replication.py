@@ -21,10 +21,10 @@ import apsw
 import httpx
 import psycopg
 
-from node.cli.init_cmd import initialise
+from cli.init_cmd import initialise
 from node.dossier_service import PersonIn, ReceiveRequest, TransitionRequest, receive, transition
-from node.lifecycle import Action
-from node.node_runtime import NodeRuntime, open_node
+from node.runtime import NodeRuntime, open_node
+from rules.lifecycle import Action
 from tests.support.live_node import free_port
 from tests.support.wait import wait_until
 
@@ -33,7 +33,7 @@ AGENCY = "000.00.15.H42"
 
 def motcua(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "node.cli", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -48,7 +48,7 @@ class Proc:
     def start(self) -> Proc:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "node.cli", *self.args],
+            [sys.executable, "-m", "cli", *self.args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

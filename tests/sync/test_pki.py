@@ -19,8 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from cli.pki_cmd import pki_group
 from sync import broker_config, pki
-from sync.pki_cli import pki_group
 
 NODE = "xa-an-binh"
 

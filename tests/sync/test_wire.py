@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from node.event_record import EVENT_FORMAT, EventRecord
+from rules.event_record import EVENT_FORMAT, EventRecord
 from sync import wire
 from sync.topics import Direction, Lane
 from sync.wire import (

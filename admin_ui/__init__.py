@@ -1,1 +1,0 @@
-"""The Vietnamese web admin UI for commune staff."""

@@ -1,0 +1,266 @@
+"""``motcua central ...``: set up and run the city data centre; ``motcua digest``.
+
+Heavy imports (the API, the MQTT client, psycopg) happen inside the commands, so the
+node's command line does not pay for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from central.store import StoreError
+from cli.common import fail
+from cli.digest_cmd import digest_cmd
+from node.reference_data import ImportFileError, read_calendar, read_catalog
+from settings import city as config_mod
+from settings.node import ConfigError, default_data_dir
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["central_group", "digest_cmd"]
+
+
+def central_dir_option(func: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default_data_dir,
+        show_default="$MOTCUA_DATA_DIR, else ./data",
+        help="The city's data directory (central.toml, SQLite store, files).",
+    )(func)
+
+
+@click.group("central")
+def central_group() -> None:
+    """The city data centre: receive every commune node's events and files."""
+
+
+def initialise(
+    data_dir: Path,
+    broker: str,
+    *,
+    store_url: str = "",
+    ca: Path | None = None,
+    cert: Path | None = None,
+    key: Path | None = None,
+    name: str = "main",
+) -> list[str]:
+    """Write ``central.toml`` and create the store; nothing is written if anything is wrong."""
+    config_path = data_dir / config_mod.CONFIG_NAME
+    if config_path.exists():
+        raise ConfigError(f"{config_path}: already exists; this data centre is initialised")
+    for label, path in (("--ca", ca), ("--cert", cert), ("--key", key)):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{label} {path}: no such file")
+    cfg = config_mod.CentralConfig(
+        broker=config_mod.BrokerSettings(
+            url=broker,
+            ca=str(ca.resolve()) if ca else "",
+            cert=str(cert.resolve()) if cert else "",
+            key=str(key.resolve()) if key else "",
+        ),
+        central=config_mod.CentralSettings(name=name),
+        store=config_mod.StoreSettings(url=store_url),
+    )
+    config_mod.validate(cfg, data_dir, "--broker/--store-url/--name")
+    from central.runtime import open_store
+
+    created = not data_dir.exists()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        store = open_store(cfg, data_dir)
+        try:
+            applied = store.migrate()
+        finally:
+            store.close()
+    except StoreError:
+        if created:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        raise
+    tmp = config_path.with_suffix(".toml.tmp")
+    tmp.write_text(config_mod.render(cfg), encoding="utf-8")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, config_path)
+    where = store_url.split("@")[-1] if store_url else str(data_dir / config_mod.DATABASE_NAME)
+    return [
+        f"created {config_path}",
+        f"store {'postgresql' if cfg.store.url else 'sqlite'} "
+        f"{where}: {len(applied)} migrations applied",
+    ]
+
+
+@central_group.command("init")
+@central_dir_option
+@click.option("--broker", required=True, help="mqtt://host[:port] or mqtts://host[:port].")
+@click.option("--store-url", default="", help="postgresql://... (default: SQLite in DIR).")
+@click.option("--ca", type=click.Path(dir_okay=False, path_type=Path), help="CA certificate.")
+@click.option("--cert", type=click.Path(dir_okay=False, path_type=Path), help="Client cert.")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), help="Client key.")
+@click.option("--name", default="main", show_default=True, help="Receiver name (central:NAME).")
+def init_cmd(
+    data_dir: Path,
+    broker: str,
+    store_url: str,
+    ca: Path | None,
+    cert: Path | None,
+    key: Path | None,
+    name: str,
+) -> None:
+    """Create DIR/central.toml and the store (SQLite, or PostgreSQL with --store-url)."""
+    try:
+        done = initialise(
+            data_dir, broker, store_url=store_url, ca=ca, cert=cert, key=key, name=name
+        )
+    except ConfigError as exc:
+        fail(str(exc), 2)
+        return
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    for line in done:
+        click.echo(line)
+
+
+@central_group.command("serve")
+@central_dir_option
+@click.option("--host", default=None, help="Address to listen on [default: api.host, 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [default: api.port, 8090].")
+def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
+    """Run the receiver (MQTT) and the city API until stopped."""
+    import uvicorn
+
+    from central.receiver import Receiver
+    from central.runtime import open_central
+    from web.city_api.app import create_central_app
+
+    try:
+        runtime = open_central(data_dir)
+        broker = config_mod.broker_address(
+            runtime.config, data_dir, str(data_dir / config_mod.CONFIG_NAME)
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    cfg = runtime.config
+    receiver = Receiver(
+        runtime.handler,
+        broker,
+        name=cfg.central.name,
+        shared_group=cfg.receiver.shared_group,
+        keepalive=cfg.broker.keepalive,
+        pending_down=runtime.pending_down,
+        tick_seconds=min(max(cfg.receiver.resend_seconds / 2, 0.1), 5.0),
+    )
+    receiver.start()
+
+    # Stopped by the app's shutdown: uvicorn re-raises SIGTERM once it has shut down, so
+    # code after uvicorn.run() is not reached on a signal.
+    def shutdown() -> None:  # no parameter: Litestar would pass the app to one
+        receiver.stop()
+        runtime.close()
+
+    app = create_central_app(runtime, receiver_status=receiver.status, on_shutdown=[shutdown])
+    try:
+        uvicorn.run(
+            app,
+            host=host or cfg.api.host,
+            port=port or cfg.api.port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:  # reached when uvicorn returns without a signal (both are idempotent)
+        receiver.stop()
+        runtime.close()
+
+
+def _push(
+    data_dir: Path, file: Path, node: tuple[str, ...], all_nodes: bool, user: str, kind: str
+) -> None:
+    from central.city_actions import push_reference
+    from central.runtime import open_store
+    from rules.clock import utc_now
+    from sync.topics import TopicError, validate_node_id
+
+    if bool(node) == all_nodes:
+        fail("give --node NODE_ID (one or more) or --all", 2)
+    try:
+        procedures = read_catalog(file) if kind == "catalog" else []
+        days = read_calendar(file) if kind == "calendar" else []
+        for n in node:
+            validate_node_id(n)
+    except (ImportFileError, TopicError) as exc:
+        fail(str(exc), 2)
+        return
+    try:
+        cfg = config_mod.load(data_dir)
+        store = open_store(cfg, data_dir)
+        try:
+            store.migrate()
+            targets = list(node) or [r.node_id for r in store.list_nodes()]
+            appended = push_reference(store, targets, procedures, days, user, utc_now())
+        finally:
+            store.close()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+        return
+    entries = len(procedures) + len(days)
+    for node_id, count in appended.items():
+        click.echo(f"{node_id}: {count} of {entries} entries appended (sent on its next connect)")
+    if not appended:
+        click.echo("no node has replicated here yet; nothing appended")
+
+
+def _push_options(func: F) -> F:
+    for option in reversed(
+        [
+            central_dir_option,
+            click.argument("file", type=click.Path(dir_okay=False, path_type=Path)),
+            click.option("--node", multiple=True, help="A node to send it to (repeatable)."),
+            click.option("--all", "all_nodes", is_flag=True, help="Every node known here."),
+            click.option(
+                "--user", default="cli", show_default=True, help="Recorded as central:USER."
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@central_group.group("catalog")
+def catalog_group() -> None:
+    """The procedure catalog, pushed from the city to communes."""
+
+
+@catalog_group.command("push")
+@_push_options
+def catalog_push(
+    data_dir: Path, file: Path, node: tuple[str, ...], all_nodes: bool, user: str
+) -> None:
+    """Append the procedures of a catalog FILE that differ to each node's log."""
+    _push(data_dir, file, node, all_nodes, user, "catalog")
+
+
+@central_group.group("calendar")
+def calendar_group() -> None:
+    """The holiday calendar, pushed from the city to communes."""
+
+
+@calendar_group.command("push")
+@_push_options
+def calendar_push(
+    data_dir: Path, file: Path, node: tuple[str, ...], all_nodes: bool, user: str
+) -> None:
+    """Append the days of a calendar FILE that differ to each node's log."""
+    _push(data_dir, file, node, all_nodes, user, "calendar")

@@ -1,0 +1,49 @@
+"""What every node command shares: --data-dir, opening the node, operator-facing errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from node.runtime import NodeRuntime, open_node
+from settings.node import ConfigError, default_data_dir
+from storage.db import DatabaseError
+
+# Exit status for "the data or config needs an operator": systemd does not restart on it
+# (RestartPreventExitStatus=3), so a damaged database never becomes a crash loop.
+EXIT_NEEDS_OPERATOR = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def data_dir_option(func: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default_data_dir,
+        show_default="$MOTCUA_DATA_DIR, else ./data",
+        help="The node's data directory (config, database, documents).",
+    )(func)
+
+
+def fail(message: str, code: int = EXIT_NEEDS_OPERATOR) -> None:
+    click.echo(f"motcua: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def opened_node(data_dir: Path) -> Iterator[NodeRuntime]:
+    try:
+        runtime = open_node(data_dir)
+    except (ConfigError, DatabaseError) as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
+    try:
+        yield runtime
+    finally:
+        runtime.close()

@@ -1,0 +1,80 @@
+"""``motcua serve``: the node's API, with ingest when drop folders are configured (and,
+once configured, sync)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+import uvicorn
+
+from cli.common import data_dir_option, fail
+from node.runtime import NodeRuntime, open_node
+from scanner_ingest.service import IngestService
+from settings.node import ConfigError
+from storage.db import DatabaseError
+from uplink.node_link import NodeLink, start_link
+from web.node_api.app import create_app
+
+
+@click.command("serve")
+@data_dir_option
+@click.option("--host", default=None, help="Address to listen on [default: api.host, 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [default: api.port, 8080].")
+def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
+    """Serve the node's API until stopped."""
+    try:
+        runtime = open_node(data_dir)
+    except (ConfigError, DatabaseError) as exc:
+        fail(str(exc))
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    serve_node(runtime, host or runtime.config.api.host, port or runtime.config.api.port)
+
+
+def serve_node(
+    runtime: NodeRuntime,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    on_shutdown: Sequence[Callable[[], object]] = (),
+) -> None:
+    """The API with ingest and replication as configured, until a signal stops it."""
+    # Ingest runs in the background while the API serves, when drop folders are configured
+    # (unless another process, e.g. 'motcua ingest', already runs it for this node).
+    try:
+        ingest = IngestService(runtime) if runtime.config.ingest.folder else None
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    links: list[NodeLink] = []
+
+    def start_replication() -> None:  # when [sync] broker is set
+        if (link := start_link(runtime)) is not None:
+            links.append(link)
+
+    def stop_replication() -> None:
+        for link in links:
+            link.stop()
+
+    # Stopping happens in the app's shutdown hooks: uvicorn re-raises SIGTERM once it has
+    # shut down, so nothing after uvicorn.run() would run on a signal.
+    app = create_app(
+        runtime,
+        on_startup=[*([ingest.start_if_free] if ingest else []), start_replication],
+        on_shutdown=[
+            *([ingest.stop] if ingest else []),
+            stop_replication,
+            runtime.close,
+            *on_shutdown,
+        ],
+    )
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+    )

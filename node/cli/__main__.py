@@ -1,6 +1,0 @@
-"""``python -m node.cli``: the same CLI as ``motcua``."""
-
-from node.cli import main
-
-if __name__ == "__main__":  # a spawned worker process re-imports this module
-    main()

@@ -1,0 +1,270 @@
+"""Named, ordered schema migrations, each recorded in ``_migrations`` when applied.
+
+Append new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import apsw
+
+from rules.clock import to_utc_iso, utc_now
+from storage.db import DatabaseError
+
+Migration = Callable[[apsw.Connection], None]
+
+
+def m001_event_log(conn: apsw.Connection) -> None:
+    # The append-only log is the source of truth and the replication outbox. Triggers make
+    # "immutable" and "dense seq per origin" structural rather than a matter of care.
+    conn.execute(
+        """
+        CREATE TABLE events (
+            origin TEXT NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            id TEXT NOT NULL UNIQUE,
+            stream TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            format INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (origin, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX events_by_stream ON events (stream, recorded_at);
+        CREATE TRIGGER events_no_gap BEFORE INSERT ON events
+        WHEN NEW.seq != COALESCE((SELECT MAX(seq) FROM events WHERE origin = NEW.origin), 0) + 1
+        BEGIN SELECT RAISE(ABORT, 'event seq would leave a gap or repeat'); END;
+        CREATE TRIGGER events_immutable_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+        CREATE TRIGGER events_immutable_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+
+        CREATE TABLE node_identity (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
+def m002_reference_data(conn: apsw.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE procedures (
+            code TEXT NOT NULL,
+            version TEXT NOT NULL,
+            name TEXT NOT NULL,
+            field TEXT NOT NULL,
+            time_limit INTEGER NOT NULL,
+            time_unit TEXT NOT NULL
+                CHECK (time_unit IN ('working_days', 'calendar_days', 'working_hours')),
+            online_level TEXT NOT NULL CHECK (online_level IN ('full', 'partial', 'none')),
+            components TEXT NOT NULL,  -- JSON list of names
+            sample INTEGER NOT NULL DEFAULT 0,
+            current INTEGER NOT NULL DEFAULT 1,  -- the version new dossiers use
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (code, version)
+        );
+        CREATE UNIQUE INDEX procedures_one_current ON procedures (code) WHERE current = 1;
+
+        CREATE TABLE calendar_days (
+            date TEXT PRIMARY KEY,  -- YYYY-MM-DD, office-local
+            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday')),
+            name TEXT NOT NULL
+        );
+        """
+    )
+
+
+def m003_dossiers(conn: apsw.Connection) -> None:
+    # Projection of the event log: rebuilt from events, updated in the same transaction.
+    conn.execute(
+        """
+        CREATE TABLE dossiers (
+            id TEXT PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            procedure_code TEXT NOT NULL,
+            status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 10),
+            channel TEXT NOT NULL,
+            received_at TEXT,
+            due_at TEXT,
+            finished_at TEXT,
+            search_text TEXT NOT NULL,  -- folded: no diacritics, đ -> d, lower case
+            state BLOB NOT NULL,        -- the full DossierState, JSON
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX dossiers_by_received ON dossiers (received_at);
+        CREATE INDEX dossiers_by_status ON dossiers (status, due_at);
+
+        CREATE TABLE dossier_code_serials (
+            day TEXT PRIMARY KEY,  -- office-local YYYY-MM-DD of reception
+            last_serial INTEGER NOT NULL
+        );
+
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mime TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        CREATE TABLE documents (
+            event_id TEXT PRIMARY KEY,
+            dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+            sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+            role TEXT NOT NULL,
+            copy_kind TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            attached_at TEXT NOT NULL
+        );
+        CREATE INDEX documents_by_dossier ON documents (dossier_id, attached_at);
+        CREATE INDEX documents_by_sha ON documents (sha256);
+        """
+    )
+
+
+def m004_ingest(conn: apsw.Connection) -> None:
+    # Scanner drop folders. A receipt is written in the same transaction as the document
+    # events it causes, so a restart that finds the source still in the drop folder can tell
+    # "committed, not yet moved" (same folder, name, size, mtime and bytes, disposed_at NULL)
+    # from a new drop of the same bytes (a duplicate receipt, no second document).
+    conn.execute(
+        """
+        CREATE TABLE scan_receipts (
+            id TEXT PRIMARY KEY,             -- UUID v7
+            folder TEXT NOT NULL,            -- ingest.folder name
+            name TEXT NOT NULL,              -- path relative to the drop folder, NFC
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,            -- of the source's bytes
+            kind TEXT,                       -- pdf | tiff | jpeg | png (NULL: not known)
+            pages INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT NOT NULL
+                CHECK (outcome IN ('attached', 'unfiled', 'split', 'duplicate', 'quarantined')),
+            duplicate_of TEXT REFERENCES scan_receipts (id),
+            reason TEXT,                     -- quarantine reason code
+            detail TEXT NOT NULL DEFAULT '',
+            stable_at TEXT NOT NULL,         -- when the file was judged finished (UTC)
+            received_at TEXT NOT NULL,       -- when this row was committed (UTC)
+            disposed_at TEXT,                -- source moved or deleted; NULL: not yet
+            disposed_to TEXT                 -- where it went ('' when deleted)
+        );
+        CREATE INDEX scan_receipts_by_source ON scan_receipts (folder, name, size, mtime_ns);
+        CREATE INDEX scan_receipts_by_sha ON scan_receipts (sha256);
+        CREATE INDEX scan_receipts_by_received ON scan_receipts (received_at);
+        CREATE INDEX scan_receipts_undisposed ON scan_receipts (folder) WHERE disposed_at IS NULL;
+
+        -- What became of each part of a scan: the whole file, or one slip's pages of a
+        -- split. An unmatched part waits in the unfiled inbox until assigned or rejected.
+        CREATE TABLE scan_parts (
+            id TEXT PRIMARY KEY,             -- UUID v7
+            receipt_id TEXT NOT NULL REFERENCES scan_receipts (id),
+            part INTEGER NOT NULL,           -- 0-based, in page order
+            first_page INTEGER NOT NULL,     -- 0-based, inclusive
+            stop_page INTEGER NOT NULL,      -- exclusive
+            sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+            size INTEGER NOT NULL,
+            mime TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            role TEXT NOT NULL,
+            copy_kind TEXT NOT NULL,
+            matched_by TEXT NOT NULL CHECK (matched_by IN ('qr', 'filename', 'unmatched')),
+            code TEXT,                       -- the dossier code a slip or the name gave
+            candidates TEXT NOT NULL DEFAULT '[]',  -- JSON: codes of an ambiguous slip page
+            unfiled_reason TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL
+                CHECK (state IN ('attached', 'duplicate', 'unfiled', 'assigned', 'rejected')),
+            dossier_id TEXT REFERENCES dossiers (id),
+            event_id TEXT,                   -- the document_attached event
+            decided_at TEXT,                 -- assigned or rejected (UTC)
+            decided_by TEXT,
+            note TEXT NOT NULL DEFAULT '',   -- the reason given for a rejection
+            UNIQUE (receipt_id, part)
+        );
+        CREATE INDEX scan_parts_by_state ON scan_parts (state, receipt_id);
+        """
+    )
+
+
+def m005_sync(conn: apsw.Connection) -> None:
+    # Replication progress only, never data: what is pending is derived from the log and
+    # the blob table, so nothing can be recorded without being queued for the city.
+    conn.execute(
+        """
+        -- Highest seq of the node's own events the city has acknowledged (cumulative).
+        CREATE TABLE sync_acked (
+            origin TEXT PRIMARY KEY,
+            upto_seq INTEGER NOT NULL,
+            acked_at TEXT NOT NULL
+        );
+        -- Files the city holds: complete, or how far a transfer got.
+        CREATE TABLE sync_blobs (
+            sha256 TEXT PRIMARY KEY,
+            acked_offset INTEGER NOT NULL,
+            complete INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        -- The running sync process's view of the link, for 'motcua sync status'.
+        CREATE TABLE sync_link (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_event_log", m001_event_log),
+    ("002_reference_data", m002_reference_data),
+    ("003_dossiers", m003_dossiers),
+    ("004_ingest", m004_ingest),
+    ("005_sync", m005_sync),
+]
+
+
+def applied(conn: apsw.Connection) -> list[str]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    return [str(r[0]) for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+
+
+def migrate(conn: apsw.Connection) -> list[str]:
+    """Bring the node's database up to date; return the names applied now."""
+    return apply_migrations(conn, MIGRATIONS)
+
+
+def apply_migrations(conn: apsw.Connection, migrations: list[tuple[str, Migration]]) -> list[str]:
+    """Apply what is missing, each in its own transaction; return the names applied now.
+
+    Also the city's SQLite store's runner: one list per database, one way to apply it.
+    """
+    done = set(applied(conn))
+    known = {name for name, _ in migrations}
+    unknown = done - known
+    if unknown:
+        raise DatabaseError(
+            f"the database has migrations this software does not know: {sorted(unknown)}; "
+            "it was written by a newer motcua-edge"
+        )
+    now_applied = []
+    for name, migration in migrations:
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration(conn)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, to_utc_iso(utc_now())),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        now_applied.append(name)
+    return now_applied
+
+
+def schema_version(conn: apsw.Connection) -> str:
+    names = applied(conn)
+    return names[-1] if names else "none"

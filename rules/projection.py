@@ -1,0 +1,159 @@
+"""Events to dossier state: a pure fold, shared by the node and the central store.
+
+``apply(state, event)`` never reads a clock, a calendar or a database, so replaying the
+same events anywhere gives the same state.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from rules.event_kinds import (
+    DocumentAttached,
+    DossierEvent,
+    DossierReceived,
+    DossierTransitioned,
+    Person,
+)
+from rules.lifecycle import PROCESSING_END, Action, Status
+
+
+class DocumentRef(msgspec.Struct, frozen=True):
+    sha256: str
+    size: int
+    mime: str
+    role: str
+    copy_kind: str
+    filename: str
+    attached_at: str
+    event_id: str
+
+
+class Conflict(msgspec.Struct, frozen=True):
+    event_id: str
+    action: str
+    expected_status: int  # what the event's author saw
+    found_status: int  # what the dossier was when the event was applied
+
+
+class DossierState(msgspec.Struct):
+    id: str
+    code: str
+    origin: str
+    procedure_code: str
+    procedure_version: str
+    procedure_name: str
+    time_limit: int
+    time_unit: str
+    applicant: Person
+    proxy: Person | None
+    channel: str
+    components: list[str]
+    status: int
+    submitted_at: str
+    received_at: str | None
+    due_at: str | None  # current appointment (moved by form 04 and by the clock stop)
+    statutory_due_at: str | None  # legal deadline: moved only by the clock stop
+    clock_stopped_at: str | None = None
+    clock_remaining: int | None = None
+    statutory_remaining: int | None = None
+    supplement_count: int = 0
+    reschedule_count: int = 0
+    finished_at: str | None = None  # processing end: first of resolved/returned/stopped/refused
+    resolved_at: str | None = None
+    returned_at: str | None = None
+    updated_at: str = ""
+    documents: list[DocumentRef] = msgspec.field(default_factory=list)
+    conflicts: list[Conflict] = msgspec.field(default_factory=list)
+
+
+class ProjectionError(Exception):
+    """An event cannot be applied to the state it was given (e.g. it names no dossier)."""
+
+
+def apply(
+    state: DossierState | None, event: DossierEvent, *, origin: str, event_id: str, recorded_at: str
+) -> DossierState:
+    match event:
+        case DossierReceived():
+            if state is not None:
+                raise ProjectionError(f"dossier {event.dossier_id} is already received")
+            return DossierState(
+                id=event.dossier_id,
+                code=event.code,
+                origin=origin,
+                procedure_code=event.procedure_code,
+                procedure_version=event.procedure_version,
+                procedure_name=event.procedure_name,
+                time_limit=event.time_limit,
+                time_unit=event.time_unit,
+                applicant=event.applicant,
+                proxy=event.proxy,
+                channel=event.channel,
+                components=list(event.components),
+                status=event.status,
+                submitted_at=event.submitted_at,
+                received_at=event.received_at,
+                due_at=event.due_at,
+                statutory_due_at=event.due_at,
+                updated_at=recorded_at,
+            )
+        case DossierTransitioned():
+            if state is None:
+                raise ProjectionError(f"event {event_id}: dossier {event.dossier_id} is unknown")
+            return _transition(state, event, event_id, recorded_at)
+        case DocumentAttached():
+            if state is None:
+                raise ProjectionError(f"event {event_id}: dossier {event.dossier_id} is unknown")
+            ref = DocumentRef(
+                event.sha256,
+                event.size,
+                event.mime,
+                event.role,
+                event.copy_kind,
+                event.filename,
+                recorded_at,
+                event_id,
+            )
+            state.documents.append(ref)
+            state.updated_at = recorded_at
+            return state
+
+
+def _transition(
+    state: DossierState, event: DossierTransitioned, event_id: str, recorded_at: str
+) -> DossierState:
+    at = event.at or recorded_at
+    if event.from_status != state.status:
+        # Two offices acted on the same dossier concurrently (node and centre). Both events
+        # are kept in the log; the dossier is flagged, and the later one still applies.
+        state.conflicts.append(Conflict(event_id, event.action, event.from_status, state.status))
+    state.status = event.to_status
+    if event.received_at is not None:
+        state.received_at = event.received_at
+    if event.due_at is not None:
+        state.due_at = event.due_at
+    if event.statutory_due_at is not None:
+        state.statutory_due_at = event.statutory_due_at
+    action = event.action
+    if action == Action.RESCHEDULE:
+        state.reschedule_count += 1
+    elif action == Action.REQUEST_SUPPLEMENT:
+        state.supplement_count += 1
+        state.clock_stopped_at = at
+        state.clock_remaining = event.clock_remaining
+        state.statutory_remaining = event.statutory_remaining
+    elif action == Action.COMPLETE_SUPPLEMENT or state.status != Status.SUPPLEMENT_REQUESTED:
+        state.clock_stopped_at = None
+        state.clock_remaining = None
+        state.statutory_remaining = None
+    if state.status in PROCESSING_END and state.finished_at is None:
+        state.finished_at = at
+    if state.status == Status.RESOLVED and state.resolved_at is None:
+        state.resolved_at = at
+    if state.status == Status.RESULT_RETURNED:
+        state.returned_at = at
+        if state.resolved_at is None:
+            state.resolved_at = at
+    state.updated_at = recorded_at
+    return state

@@ -1,0 +1,76 @@
+"""The sync process's view of its link, kept in ``sync_link`` for status readers.
+
+``motcua sync status`` and the API may run in another process than the link, so the
+link writes what only it knows (connected, since when, last error, throughput, last
+progress) every couple of seconds; everything else is derived from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from node.runtime import NodeRuntime
+from rules.clock import to_utc_iso, utc_now
+
+WRITE_EVERY_SECONDS = 2.0
+log = logging.getLogger("motcua.sync.node")
+
+
+class LinkStateWriter:
+    def __init__(self, rt: NodeRuntime) -> None:
+        self._rt = rt
+        self._written_at = 0.0
+        self._window_start = time.monotonic()
+        self._window_bytes = 0
+        self.throughput = 0.0  # bytes/s sent over the last write interval
+        self._progress_at: str | None = None
+        self._diverged: str | None = None  # unknown at start: the first call writes
+
+    def count_sent(self, n: int) -> None:
+        self._window_bytes += n
+
+    def progress(self) -> None:
+        """The city acknowledged something: the link is draining."""
+        self._progress_at = to_utc_iso(utc_now())
+
+    def diverged(self, detail: str) -> None:
+        """Record (or clear, with "") that the city's log of this node is not this log."""
+        if detail == self._diverged:
+            return
+        self._diverged = detail
+        if detail:
+            log.error("event=log_diverged detail=%s", detail)
+        with self._rt.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_link (key, value) VALUES ('diverged', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (detail,),
+            )
+
+    def maybe_write(self, connected: bool, error: str) -> None:
+        if time.monotonic() - self._written_at >= WRITE_EVERY_SECONDS:
+            self.write(connected=connected, error=error)
+
+    def write(self, *, connected: bool, error: str, since: str | None = None) -> None:
+        now = time.monotonic()
+        elapsed = max(now - self._window_start, 1e-6)
+        self.throughput = self._window_bytes / elapsed
+        self._window_start, self._window_bytes, self._written_at = now, 0, now
+        values = {
+            "connected": "1" if connected else "0",
+            "last_error": error,
+            "throughput_bytes_per_s": f"{self.throughput:.0f}",
+            "updated_at": to_utc_iso(utc_now()),
+        }
+        if since is not None:
+            values["connected_since"] = since
+        if self._progress_at is not None:
+            values["last_progress_at"] = self._progress_at
+        with self._rt.db.write() as conn:
+            for key, value in values.items():
+                conn.execute(
+                    "INSERT INTO sync_link (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )

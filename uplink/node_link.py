@@ -1,0 +1,444 @@
+"""The node's replication loop: ship the event log and files up, apply the city's events.
+
+One thread owns the link. Each turn it handles what arrived, then sends by strict lane
+priority: control (acks, presence) > events > blobs. Events go in batches with a bounded
+window in flight; a batch not acknowledged in time is sent again from the acknowledged
+mark (go-back-N; the city drops duplicates by seq). Files go in chunks, at most
+``CHUNK_WINDOW`` in flight, resumed from the city's own count of bytes it holds. A chunk
+is only sent when no event waits, so a large file never holds a dossier back for more
+than one chunk's time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from node import event_log
+from node.runtime import NodeRuntime
+from rules.clock import to_utc_iso, utc_now
+from rules.event_record import EventRecord
+from settings.node import SyncSettings, broker_address
+from sync import topics, wire
+from sync.mqtt_transport import MqttEndpoint, MqttTransport
+from sync.token_bucket import TokenBucket
+from sync.topics import Direction, Lane
+from sync.transport import Inbound, LinkDown, Transport
+from uplink import outbox
+from uplink.downstream import DownstreamGap, apply_records
+from uplink.link_state import LinkStateWriter
+
+log = logging.getLogger("motcua.sync.node")
+
+CHUNK_WINDOW = 2
+# A file the city will not take (it failed its hash there, or offers go unanswered: over
+# the city's size limit) waits this long before it is tried again, doubling each time up
+# to BLOB_BACKOFF_MAX, while the files behind it go first.
+BLOB_BACKOFF_SECONDS = 60.0
+BLOB_BACKOFF_MAX = 3600.0
+# While the city holds another history of this log (see _on_ack), events are sent only
+# this often: one window, which the city refuses and records as a conflict, and a Birth,
+# whose answer says whether the histories agree again (then sending resumes).
+DIVERGED_PROBE_SECONDS = 300.0
+# Offers of one file left unanswered in a row, while the city answers other messages,
+# before it steps aside (a city that answers nothing is down: nothing steps aside then).
+UNANSWERED_OFFERS = 3
+# How long an idle turn waits for the city before looking for new events again: new
+# events are found by polling the log head, a cheap indexed read.
+IDLE_WAIT_SECONDS = 0.01
+SOFTWARE_VERSION = "0.1.0"
+# Room left in a payload for the batch's own framing.
+BATCH_BYTES = wire.MAX_PAYLOAD - 64 * 1024
+
+
+@dataclass
+class _InFlight:
+    first: int
+    last: int
+    sent_at: float
+
+
+@dataclass
+class _BlobTransfer:
+    sha256: str
+    size: int
+    offset: int | None = None  # None until the city told us where to resume
+    sent_upto: int = 0  # next byte to send
+    inflight: deque[tuple[int, float]] = field(default_factory=deque)  # (offset, sent_at)
+    offered_at: float = 0.0
+    unanswered: int = 0  # offers of this file the city has not answered
+    first_unanswered_at: float = 0.0
+
+
+@dataclass
+class _Deferred:
+    failures: int
+    until: float  # time.monotonic() before which the file is not tried
+
+
+class NodeLink:
+    def __init__(
+        self, rt: NodeRuntime, transport: Transport, settings: SyncSettings, started_at: str
+    ) -> None:
+        self.rt = rt
+        self.node_id = rt.node_id
+        self.transport = transport
+        self.settings = settings
+        rate = settings.bandwidth_bytes_per_s
+        self.bucket = TokenBucket(rate, max(rate, settings.chunk_size + 64 * 1024))
+        self.started_at = started_at
+        self.state = LinkStateWriter(rt)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._epoch = 0
+        self._next_seq = 1
+        self._inflight: deque[_InFlight] = deque()
+        self._blob: _BlobTransfer | None = None
+        self._deferred: dict[str, _Deferred] = {}  # sha256 -> backoff of a file the city refused
+        self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
+        self._diverged_probe_at: float | None = None  # set while the city's log is another
+        self._control: deque[wire.Message] = deque()
+        self.rejected = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self.transport.start()
+        self._thread = threading.Thread(target=self._run, name="motcua-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop and the transport; safe to call twice."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.transport.stop()
+        self.state.write(connected=False, error=self.transport.last_error())
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.turn()
+            except Exception:  # the outermost loop: log, back off, keep the link alive
+                log.exception("event=sync_turn_failed")
+                self._stop.wait(1.0)
+
+    # -- one turn ----------------------------------------------------------------------
+    def turn(self) -> None:
+        busy = self._receive_all()
+        if self.transport.is_connected():
+            if self.transport.connection_epoch() != self._epoch:
+                self._on_new_connection()
+            try:
+                busy |= self._send_control()
+                busy |= self._send_events()
+                if not self._events_waiting():
+                    busy |= self._send_blob()
+            except LinkDown:
+                pass
+        self.state.maybe_write(self.transport.is_connected(), self.transport.last_error())
+        if not busy:
+            message = self.transport.receive(IDLE_WAIT_SECONDS)
+            if message is not None:
+                self._handle(message)
+
+    def _on_new_connection(self) -> None:
+        self._epoch = self.transport.connection_epoch()
+        conn = self.rt.db.read()
+        acked = outbox.acked_upto(conn, self.node_id)
+        self._next_seq = acked + 1
+        self._inflight.clear()
+        self._blob = None  # re-offer: the city says where to resume
+        self._control.appendleft(self._birth())
+        self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
+
+    def _birth(self) -> wire.Birth:
+        head = _head(self.rt, self.node_id)
+        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION)
+
+    def _publish(self, lane: Lane, message: wire.Message) -> None:
+        payload = wire.encode(message)
+        self.bucket.acquire(len(payload))
+        self.transport.publish(topics.up(self.node_id, lane), payload)
+        self.state.count_sent(len(payload))
+
+    def _send_control(self) -> bool:
+        sent = False
+        while self._control:
+            self._publish(Lane.CONTROL, self._control[0])
+            self._control.popleft()
+            sent = True
+        return sent
+
+    def _events_waiting(self) -> bool:
+        return self._next_seq <= _head(self.rt, self.node_id)
+
+    def _send_events(self) -> bool:
+        now = time.monotonic()
+        if self._diverged_probe_at is not None:
+            # Every batch would be refused: try again now and then, not every ack timeout.
+            if now - self._diverged_probe_at <= DIVERGED_PROBE_SECONDS:
+                return False
+            self._diverged_probe_at = now
+            self._control.append(self._birth())
+            self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
+            self._inflight.clear()
+        if self._inflight and now - self._inflight[0].sent_at > self.settings.ack_timeout_seconds:
+            log.info("event=ack_timeout first_seq=%d", self._inflight[0].first)
+            self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
+            self._inflight.clear()
+        sent = False
+        while len(self._inflight) < self.settings.window_batches:
+            records = _fit(
+                outbox.events_after(
+                    self.rt.db.read(), self.node_id, self._next_seq - 1, self.settings.batch_events
+                )
+            )
+            if not records:
+                break
+            self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, records[0].seq, records))
+            self._inflight.append(_InFlight(records[0].seq, records[-1].seq, time.monotonic()))
+            self._next_seq = records[-1].seq + 1
+            sent = True
+        return sent
+
+    def _send_blob(self) -> bool:
+        now = time.monotonic()
+        blob = self._blob
+        if blob is None:
+            blob = self._blob = self._next_blob(now)
+            if blob is None:
+                return False
+        if blob.offset is None:
+            if now - blob.offered_at > self.settings.ack_timeout_seconds:
+                alive = self._city_answered_at > blob.first_unanswered_at
+                if blob.unanswered >= UNANSWERED_OFFERS and alive:
+                    self._defer(blob, f"{blob.unanswered} offers unanswered")
+                    return False
+                self._publish(Lane.BLOBS, wire.ChunkOffer(self.node_id, blob.sha256, blob.size))
+                blob.offered_at = now
+                if blob.unanswered == 0:
+                    blob.first_unanswered_at = now
+                blob.unanswered += 1
+                return True
+            return False
+        if blob.inflight and now - blob.inflight[0][1] > self.settings.ack_timeout_seconds:
+            blob.offset, blob.inflight = None, deque()  # ask again where to resume
+            blob.offered_at = 0.0
+            return False
+        sent = False
+        while len(blob.inflight) < CHUNK_WINDOW and blob.sent_upto < blob.size:
+            data = _read_chunk(self.rt, blob.sha256, blob.sent_upto, self.settings.chunk_size)
+            chunk = wire.BlobChunk(self.node_id, blob.sha256, blob.size, blob.sent_upto, data)
+            self._publish(Lane.BLOBS, chunk)
+            blob.inflight.append((blob.sent_upto, time.monotonic()))
+            blob.sent_upto += len(data)
+            sent = True
+        return sent
+
+    def _next_blob(self, now: float) -> _BlobTransfer | None:
+        """The oldest pending file not stepping aside after a refusal."""
+        waiting = {sha for sha, d in self._deferred.items() if d.until > now}
+        pending = outbox.pending_blobs(self.rt.db.read(), limit=len(waiting) + 1)
+        chosen = next((p for p in pending if p.sha256 not in waiting), None)
+        return None if chosen is None else _BlobTransfer(chosen.sha256, chosen.size)
+
+    def _defer(self, blob: _BlobTransfer, why: str) -> None:
+        """Let the files behind ``blob`` go first; it is tried again after a backoff."""
+        before = self._deferred.get(blob.sha256)
+        failures = 1 if before is None else before.failures + 1
+        wait = min(BLOB_BACKOFF_MAX, BLOB_BACKOFF_SECONDS * 2 ** (failures - 1))
+        self._deferred[blob.sha256] = _Deferred(failures, time.monotonic() + wait)
+        log.warning(
+            "event=blob_deferred sha256=%s why=%s failures=%d retry_in_s=%.0f",
+            blob.sha256,
+            why,
+            failures,
+            wait,
+        )
+        if self._blob is blob:
+            self._blob = None
+
+    # -- inbound -------------------------------------------------------------------------
+    def _receive_all(self) -> bool:
+        handled = False
+        while (message := self.transport.receive(0)) is not None:
+            self._handle(message)
+            handled = True
+        return handled
+
+    def _handle(self, inbound: Inbound) -> None:
+        try:
+            topic = topics.parse(inbound.topic)
+            message = wire.decode(inbound.payload)
+        except (topics.TopicError, wire.WireError) as exc:
+            self._reject("malformed", inbound.topic, str(exc))
+            return
+        if topic.direction is not Direction.DOWN or topic.node_id != self.node_id:
+            self._reject("wrong_topic", inbound.topic, "not this node's down topic")
+            return
+        if not wire.route_allowed(message, topic.direction, topic.lane):
+            self._reject("wrong_lane", inbound.topic, type(message).__name__)
+            return
+        if getattr(message, "node_id", self.node_id) != self.node_id:
+            self._reject("wrong_node", inbound.topic, "payload names another node")
+            return
+        self._city_answered_at = time.monotonic()
+        match message:
+            case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
+                self._on_ack(upto, message.upto_id)
+            case wire.ResendRequest(origin=origin, from_seq=from_seq) if origin == self.node_id:
+                self._on_resend_request(from_seq)
+            case wire.ChunkAck():
+                self._on_chunk_ack(message)
+            case wire.DownBatch():
+                self._on_down_batch(message)
+            case _:
+                self._reject("unexpected", inbound.topic, type(message).__name__)
+
+    def _reject(self, reason: str, topic: str, detail: str) -> None:
+        self.rejected += 1
+        log.warning("event=rejected reason=%s topic=%s detail=%s", reason, topic, detail[:200])
+
+    def _on_ack(self, upto: int, upto_id: str) -> None:
+        with self.rt.db.write() as conn:
+            mine = event_log.id_at(conn, self.node_id, upto) if upto else None
+            # The city's event at upto must be ours: after a restore from an old backup the
+            # city holds seqs this log never wrote, or wrote again as other events. Taking
+            # such an ack would mark unsent events delivered; they stay pending instead and
+            # the city keeps refusing them (seq_conflict) until someone decides.
+            diverged = upto > 0 and (mine is None or (upto_id != "" and upto_id != mine))
+            moved = not diverged and outbox.record_ack(conn, self.node_id, upto)
+        if diverged:
+            self.state.diverged(
+                f"the city holds seq {upto} as event {upto_id or '?'}, this log has "
+                f"{mine or 'no event there'}: restored from an old backup?"
+            )
+            if self._diverged_probe_at is None:
+                self._diverged_probe_at = 0.0  # probe at once, so the city sees it too
+            self._inflight.clear()
+            return
+        self.state.diverged("")
+        self._diverged_probe_at = None
+        while self._inflight and self._inflight[0].last <= upto:
+            self._inflight.popleft()
+        if upto + 1 > self._next_seq:
+            self._next_seq = upto + 1  # the city already holds more than this session sent
+        if moved:
+            self.state.progress()
+
+    def _on_resend_request(self, from_seq: int) -> None:
+        with self.rt.db.write() as conn:
+            # Asked for what it had acknowledged: the city's store went back (restored).
+            # The log still has those events; the mark follows the city so they go again.
+            rewound = outbox.rewind_ack(conn, self.node_id, from_seq - 1)
+            acked = outbox.acked_upto(conn, self.node_id)
+        if rewound:
+            log.warning("event=city_went_back from_seq=%d", from_seq)
+        self._next_seq = max(from_seq, acked + 1)
+        self._inflight.clear()
+
+    def _on_chunk_ack(self, ack: wire.ChunkAck) -> None:
+        blob = self._blob
+        with self.rt.db.write() as conn:
+            outbox.record_blob_progress(conn, ack.sha256, ack.next_offset, ack.complete)
+        self.state.progress()
+        if blob is None or blob.sha256 != ack.sha256:
+            return
+        blob.unanswered = 0
+        if ack.complete:
+            self._blob = None
+            self._deferred.pop(ack.sha256, None)
+            return
+        if ack.next_offset == 0 and blob.sent_upto >= blob.size and blob.offset is not None:
+            # Every byte went and the city started over: the whole failed its hash there.
+            self._defer(blob, "the city found another SHA-256" + _local_damage(self.rt, blob))
+            return
+        expected = {offset for offset, _ in blob.inflight} | {blob.sent_upto}
+        if blob.offset is None or ack.next_offset not in expected:
+            # First answer to an offer, or the city holds less than we thought: resume there.
+            blob.offset = blob.sent_upto = ack.next_offset
+            blob.inflight.clear()
+            return
+        blob.offset = ack.next_offset
+        while blob.inflight and blob.inflight[0][0] < ack.next_offset:
+            blob.inflight.popleft()
+
+    def _on_down_batch(self, batch: wire.DownBatch) -> None:
+        try:
+            with self.rt.db.write() as conn:
+                apply_records(conn, batch.events)
+                head = event_log.head_seq(conn, batch.origin)
+        except DownstreamGap as gap:
+            log.info("event=down_gap origin=%s expected=%d", gap.origin, gap.expected)
+            self._control.append(wire.ResendRequest(self.node_id, gap.origin, gap.expected))
+            return
+        self._control.append(wire.DownAck(self.node_id, batch.origin, head))
+
+
+def _local_damage(rt: NodeRuntime, blob: _BlobTransfer) -> str:
+    """Why the city may have found another hash: '' or a note that our copy is damaged."""
+    digest = hashlib.sha256()
+    try:
+        with rt.blobs.path_for(blob.sha256).open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        return f"; the local copy cannot be read: {exc}"
+    if digest.hexdigest() != blob.sha256:
+        log.error("event=blob_damaged_locally sha256=%s", blob.sha256)
+        return "; the local copy is damaged (run motcua check)"
+    return ""
+
+
+def _head(rt: NodeRuntime, origin: str) -> int:
+    return event_log.head_seq(rt.db.read(), origin)
+
+
+def _fit(records: list[EventRecord]) -> list[EventRecord]:
+    """The longest prefix that fits in one payload (a batch is never split mid-event)."""
+    total = 0
+    for i, record in enumerate(records):
+        total += len(record.body) + 256
+        if total > BATCH_BYTES and i > 0:
+            return records[:i]
+    return records
+
+
+def _read_chunk(rt: NodeRuntime, sha256: str, offset: int, size: int) -> bytes:
+    with open(rt.blobs.path_for(sha256), "rb") as f:
+        f.seek(offset)
+        return f.read(size)
+
+
+def mqtt_transport_for(rt: NodeRuntime, started_at: str) -> MqttTransport:
+    settings = rt.config.sync
+    address = broker_address(settings.broker)
+    offline = wire.encode(wire.Offline(rt.node_id, started_at))
+    return MqttTransport(
+        MqttEndpoint(
+            host=address.host,
+            port=address.port,
+            client_id=f"motcua-node-{rt.node_id}",
+            subscriptions=(topics.node_down_filter(rt.node_id),),
+            will_topic=topics.up(rt.node_id, Lane.CONTROL),
+            will_payload=offline,
+            tls=address.tls,
+            ca_file=settings.ca_file,
+            cert_file=settings.cert_file,
+            key_file=settings.key_file,
+        )
+    )
+
+
+def start_link(rt: NodeRuntime) -> NodeLink | None:
+    """The running link when ``[sync] broker`` is set; None when replication is off."""
+    if not rt.config.sync.broker:
+        return None
+    started_at = to_utc_iso(utc_now())  # the will and every birth name this session
+    link = NodeLink(rt, mqtt_transport_for(rt, started_at), rt.config.sync, started_at)
+    link.start()
+    return link

@@ -1,0 +1,83 @@
+"""Replication status of a node: link, per-lane backlog, last end-to-end ack, alarm."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from node.runtime import NodeRuntime
+from rules.clock import from_utc_iso, to_local_iso, utc_now
+from uplink import outbox
+
+
+class LaneStatus(msgspec.Struct, frozen=True):
+    pending: int  # items not yet acknowledged by the city
+    bytes: int  # their size
+    oldest_age_seconds: float | None  # age of the oldest unacknowledged item
+
+
+class SyncStatus(msgspec.Struct, frozen=True):
+    enabled: bool
+    broker: str
+    link: str  # "connected" | "disconnected" | "off"
+    connected_since: str | None
+    last_error: str
+    lanes: dict[str, LaneStatus]  # control, events, blobs
+    acked_seq: int
+    head_seq: int
+    last_ack_at: str | None  # last end-to-end ack of an event (+07:00)
+    throughput_bytes_per_s: float
+    # "log_diverged": the city holds other events at this node's seqs (see last_error);
+    # "connected_not_draining": the link is up but nothing moves.
+    alarm: str | None
+    state_updated_at: str | None
+
+
+def _age(ts: str | None, now: datetime) -> float | None:
+    return None if ts is None else round((now - from_utc_iso(ts)).total_seconds(), 1)
+
+
+def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
+    now = now or utc_now()
+    conn = rt.db.read()
+    link = {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM sync_link")}
+    n_events, event_bytes, oldest_event = outbox.pending_event_stats(conn, rt.node_id)
+    n_blobs, blob_bytes, oldest_blob = outbox.pending_blob_stats(conn)
+    acked = outbox.acked_upto(conn, rt.node_id)
+    head = acked + n_events
+    last_ack = outbox.last_ack_at(conn, rt.node_id)
+    enabled = bool(rt.config.sync.broker)
+    updated = link.get("updated_at")
+    # A state older than a few write intervals means no link process is running.
+    fresh = updated is not None and (now - from_utc_iso(updated)).total_seconds() < 10
+    connected = enabled and fresh and link.get("connected") == "1"
+    alarm = None
+    if connected and (n_events or n_blobs):
+        last_move = max(
+            filter(None, [link.get("last_progress_at"), link.get("connected_since")]), default=None
+        )
+        quiet = _age(last_move, now)
+        if quiet is not None and quiet > rt.config.sync.stall_alarm_seconds:
+            alarm = "connected_not_draining"
+    diverged = link.get("diverged", "")
+    if diverged:
+        alarm = "log_diverged"
+    return SyncStatus(
+        enabled=enabled,
+        broker=rt.config.sync.broker,
+        link="off" if not enabled else ("connected" if connected else "disconnected"),
+        connected_since=to_local_iso(link.get("connected_since")) if connected else None,
+        last_error=diverged or link.get("last_error", ""),
+        lanes={
+            "control": LaneStatus(0, 0, None),
+            "events": LaneStatus(n_events, event_bytes, _age(oldest_event, now)),
+            "blobs": LaneStatus(n_blobs, blob_bytes, _age(oldest_blob, now)),
+        },
+        acked_seq=acked,
+        head_seq=head,
+        last_ack_at=to_local_iso(last_ack),
+        throughput_bytes_per_s=float(link.get("throughput_bytes_per_s", "0")) if fresh else 0.0,
+        alarm=alarm,
+        state_updated_at=to_local_iso(updated),
+    )

@@ -1,0 +1,294 @@
+"""The city's JSON API (Litestar): nodes, every commune's dossiers, indicators, receiver.
+
+Controllers stay thin: they call the store or ``city_actions`` and return the node's own
+views (``web.json_api.schemas``) with the owning node added. Errors use the node's handlers,
+so a refused transition is 409 and a bad field is 400 with its name, as on the node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Litestar, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.params import (
+    FromPath,
+    FromQuery,
+    HeaderParameter,
+    JSONBody,
+    PathParameter,
+    QueryParameter,
+)
+from litestar.response import File
+
+from central import city_actions
+from central.runtime import CentralRuntime
+from central.store import DossierQuery, NodeRow, StoreError
+from node.dossier_service import DossierError, NotFound, TransitionRequest
+from rules import indicators
+from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
+from web.json_api.errors import HANDLERS
+from web.json_api.schemas import DossierOut, dossier_out
+from web.node_api.dossiers import parse_bound
+
+Central = NamedDependency[CentralRuntime]
+ActorHeader = Annotated[str, HeaderParameter(name="X-Actor", min_length=1, max_length=100)]
+SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
+
+
+class CentralDossierOut(DossierOut, frozen=True):
+    node_id: str = ""  # the commune node that owns the dossier
+
+
+class CentralDossierPage(msgspec.Struct, frozen=True):
+    items: list[CentralDossierOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class NodeOut(msgspec.Struct, frozen=True):
+    node_id: str
+    online: bool
+    last_seen: str | None
+    first_seen: str | None
+    session_started_at: str | None
+    software_version: str
+    acked_seq: int  # the node's events held here, contiguous from 1
+    node_last_seq: int  # the node's head as it last reported
+    pending_estimate: int  # node events not yet here (node_last_seq - acked_seq)
+    central_seq: int  # city events appended for this node
+    down_acked_seq: int  # city events the node has applied
+    down_pending: int
+    duplicates: int
+    gaps: int
+    rejected: int
+    last_error: str | None
+    last_error_at: str | None
+    # Set when the node's log diverged from the city's copy (restored from an old backup);
+    # its batches are refused since: it needs an operator.
+    diverged_at: str | None
+    dossiers: int
+    conflicted_dossiers: int
+
+
+def node_out(row: NodeRow, counts: tuple[int, int]) -> NodeOut:
+    return NodeOut(
+        node_id=row.node_id,
+        online=row.online,
+        last_seen=to_local_iso(row.last_seen),
+        first_seen=to_local_iso(row.first_seen),
+        session_started_at=to_local_iso(row.started_at),
+        software_version=row.software_version,
+        acked_seq=row.acked_upto,
+        node_last_seq=row.node_last_seq,
+        pending_estimate=row.pending_estimate,
+        central_seq=row.central_seq,
+        down_acked_seq=row.down_acked_upto,
+        down_pending=row.down_pending,
+        duplicates=row.duplicates,
+        gaps=row.gaps,
+        rejected=row.rejected,
+        last_error=row.last_error,
+        last_error_at=to_local_iso(row.last_error_at),
+        diverged_at=to_local_iso(row.diverged_at),
+        dossiers=counts[0],
+        conflicted_dossiers=counts[1],
+    )
+
+
+def _with_node(out: DossierOut, node_id: str) -> CentralDossierOut:
+    return CentralDossierOut(**msgspec.structs.asdict(out), node_id=node_id)
+
+
+def _user(actor: str) -> str:
+    user = actor.strip()
+    if not user or not user.isprintable():
+        raise DossierError("X-Actor must be a printable user name", "X-Actor")
+    return user
+
+
+class NodeController(Controller):
+    path = "/api/v1/nodes"
+    tags = ["nodes"]  # noqa: RUF012 - Litestar reads a plain list
+
+    @get("/", name="nodes:list", sync_to_thread=True)
+    def list_nodes(self, central: Central) -> list[NodeOut]:
+        counts = central.store.dossier_counts()
+        return [node_out(r, counts.get(r.node_id, (0, 0))) for r in central.store.list_nodes()]
+
+    @get("/{node_id:str}", name="nodes:get", sync_to_thread=True)
+    def get_node(self, node_id: FromPath[str], central: Central) -> NodeOut:
+        row = central.store.get_node(node_id)
+        if row is None:
+            raise NotFound(f"no node {node_id!r} has replicated here")
+        return node_out(row, central.store.dossier_counts().get(node_id, (0, 0)))
+
+
+class DossierController(Controller):
+    path = "/api/v1/dossiers"
+    tags = ["dossiers"]  # noqa: RUF012 - Litestar reads a plain list
+
+    @get("/", name="dossiers:list", sync_to_thread=True)
+    def search(
+        self,
+        central: Central,
+        node: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        status: Annotated[int | None, QueryParameter(ge=1, le=10)] = None,
+        overdue: FromQuery[bool | None] = None,
+        conflicted: FromQuery[bool | None] = None,
+        from_: Annotated[str | None, QueryParameter(name="from")] = None,
+        to: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> CentralDossierPage:
+        now = utc_now()
+        query = DossierQuery(
+            node=node or None,
+            q=q,
+            status=status,
+            received_from=parse_bound(from_, "from", end=False),
+            received_to=parse_bound(to, "to", end=True),
+            overdue=overdue,
+            conflicted=conflicted,
+            now=to_utc_iso(now),
+            limit=limit,
+            offset=offset,
+        )
+        found, total = central.store.query_dossiers(query)
+        items = [_with_node(dossier_out(s, now), n) for n, s in found]
+        return CentralDossierPage(items, total, limit, offset)
+
+    @get("/{dossier_id:str}", name="dossiers:get", sync_to_thread=True)
+    def get_one(self, dossier_id: FromPath[str], central: Central) -> CentralDossierOut:
+        view = central.store.get_dossier(dossier_id)
+        if view is None:
+            raise NotFound(f"no dossier with id {dossier_id!r}")
+        return _with_node(dossier_out(view.state, utc_now(), view.events), view.node_id)
+
+    @post("/{dossier_id:str}/transitions", name="dossiers:transition", sync_to_thread=True)
+    def transition(
+        self,
+        dossier_id: FromPath[str],
+        data: JSONBody[TransitionRequest],
+        central: Central,
+        actor: ActorHeader = "api",
+    ) -> CentralDossierOut:
+        result = city_actions.transition(
+            central.store,
+            dossier_id,
+            data,
+            _user(actor),
+            central.config.office_periods(),
+            utc_now(),
+        )
+        central.notify_down(result.node_id)
+        return _with_node(dossier_out(result.state, utc_now()), result.node_id)
+
+
+class ReportController(Controller):
+    path = "/api/v1"
+    tags = ["reports"]  # noqa: RUF012 - Litestar reads a plain list
+
+    @get("/stats", name="stats", sync_to_thread=True)
+    def stats(
+        self,
+        central: Central,
+        node: FromQuery[str | None] = None,
+        from_: Annotated[str | None, QueryParameter(name="from")] = None,
+        to: FromQuery[str | None] = None,
+    ) -> indicators.Stats:
+        start, end = parse_bound(from_, "from", end=False), parse_bound(to, "to", end=True)
+        if node and central.store.get_node(node) is None:
+            raise NotFound(f"no node {node!r} has replicated here")
+        return indicators.compute(
+            central.store.dossier_states(node or None),
+            None if start is None else from_utc_iso(start),
+            None if end is None else from_utc_iso(end),
+            utc_now(),
+        )
+
+    @get("/receiver", name="receiver", sync_to_thread=True)
+    def receiver(self, central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
+        rejected: dict[str, int] = {}
+        by_node: dict[str, dict[str, int]] = {}
+        last: list[dict[str, object]] = []
+        for r in central.store.rejection_counts():
+            rejected[r.reason] = rejected.get(r.reason, 0) + r.count
+            by_node.setdefault(r.node_id or "-", {})[r.reason] = r.count
+            last.append(
+                {
+                    "node_id": r.node_id or None,
+                    "reason": r.reason,
+                    "count": r.count,
+                    "last_at": to_local_iso(r.last_at),
+                    "last_detail": r.last_detail,
+                }
+            )
+        status = request.app.state.get("receiver_status")
+        return {
+            "rejected": dict(sorted(rejected.items())),  # every receiver, since the store began
+            "rejected_by_node": by_node,
+            "rejections": last,
+            "process": central.handler.counters(),  # this process since it started
+            "mqtt": status() if status is not None else None,
+        }
+
+    @get("/documents/{sha256:str}", name="documents:get", sync_to_thread=True)
+    def document(self, sha256: SHA256, central: Central) -> File:
+        if central.store.blob_size(sha256) is None:
+            raise NotFoundException(f"no file with SHA-256 {sha256} is held here")
+        return File(
+            central.blobs.path_for(sha256),
+            filename=sha256,
+            media_type="application/octet-stream",
+            content_disposition_type="inline",
+        )
+
+
+@get("/healthz", name="health", sync_to_thread=True, tags=["health"])
+def healthz(central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
+    status = request.app.state.get("receiver_status")
+    return {
+        "status": "ok",
+        "name": central.name,
+        "store": central.store.kind,
+        "schema": central.store.schema_version(),
+        "nodes": len(central.store.list_nodes()),
+        "mqtt": status() if status is not None else None,
+    }
+
+
+def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, object]]:
+    return Response({"status_code": 503, "detail": str(exc)}, status_code=503)
+
+
+def create_central_app(
+    runtime: CentralRuntime,
+    *,
+    receiver_status: Callable[[], dict[str, object]] | None = None,
+    on_shutdown: list[Callable[[], None]] | None = None,
+) -> Litestar:
+    def provide_central() -> CentralRuntime:
+        return runtime
+
+    app = Litestar(
+        route_handlers=[NodeController, DossierController, ReportController, healthz],
+        dependencies={"central": Provide(provide_central, sync_to_thread=False)},
+        exception_handlers={**HANDLERS, StoreError: _store_error},
+        openapi_config=OpenAPIConfig(
+            title="motcua-edge city data centre", version="1", path="/schema"
+        ),
+        on_shutdown=on_shutdown or [],
+        # Leave logging as the command set it: Litestar's default moves the root logger to
+        # a queue handler whose last lines are lost when uvicorn re-raises SIGTERM.
+        logging_config=None,
+        debug=False,
+    )
+    app.state["receiver_status"] = receiver_status
+    return app

@@ -1,0 +1,102 @@
+"""Domain errors to JSON responses that say what was wrong and where."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import ClientException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from node.dossier_service import DossierError, NotFound
+from rules.lifecycle import IllegalTransition
+from storage.blob_store import BlobTooLarge
+from web.node_api.upload import UploadError
+
+
+def _body(
+    status: int,
+    detail: str,
+    field: str | None = None,
+    *,
+    extra: object = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, object]]:
+    content: dict[str, object] = {"status_code": status, "detail": detail}
+    if field is not None:
+        content["field"] = field
+    if extra:
+        content["extra"] = extra
+    return Response(content, status_code=status, headers=headers)
+
+
+def _dossier_error(_: Request, exc: DossierError) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    if isinstance(exc, NotFound):
+        return _body(404, str(exc))
+    return _body(400, str(exc), exc.field)
+
+
+def _illegal(_: Request, exc: IllegalTransition) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    return _body(409, str(exc), "action")
+
+
+def _upload(_: Request, exc: UploadError) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    return _body(exc.status, str(exc), exc.field)
+
+
+def _too_large(_: Request, exc: BlobTooLarge) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    return _body(413, str(exc), "file")
+
+
+def _not_utf8(_: Request, exc: UnicodeDecodeError) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    # Litestar's JSON decoding lets this escape as a 500; it is the client's bad body.
+    return _body(400, f"the request body is not valid UTF-8 (byte {exc.start})")
+
+
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
+def _first_field(exc: ValidationException) -> str | None:
+    """The input the first validation complaint is about, as a dotted path."""
+    first = exc.extra[0] if isinstance(exc.extra, list) and exc.extra else None
+    if not isinstance(first, dict):
+        return None
+    key = str(first.get("key") or "")
+    key = "" if key == "data" else key  # Litestar's name for the whole body
+    missing = _MISSING.search(str(first.get("message", "")))
+    if missing:
+        return f"{key}.{missing.group(1)}" if key else missing.group(1)
+    return key or None
+
+
+def _not_json(exc: BaseException) -> msgspec.DecodeError | None:
+    """The msgspec error under ``exc`` if the body could not be parsed at all."""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, msgspec.ValidationError):
+            return None  # parsed, but the wrong shape: a validation error
+        if isinstance(cause, msgspec.DecodeError):
+            return cause
+        cause = cause.__cause__
+    return None
+
+
+def _client_error(_: Request, exc: ClientException) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    # Litestar's own shape, plus ``field`` like every other 400 here, and a body that is
+    # not JSON said so (msgspec alone says "Input data was truncated").
+    cause = _not_json(exc)
+    if cause is not None:
+        return _body(400, f"the request body is not valid JSON: {cause}")
+    field = _first_field(exc) if isinstance(exc, ValidationException) else None
+    return _body(exc.status_code, exc.detail, field, extra=exc.extra, headers=exc.headers)
+
+
+HANDLERS: ExceptionHandlersMap = {
+    ClientException: _client_error,
+    UnicodeDecodeError: _not_utf8,
+    DossierError: _dossier_error,
+    IllegalTransition: _illegal,
+    UploadError: _upload,
+    BlobTooLarge: _too_large,
+}

@@ -1,0 +1,55 @@
+"""The node's Litestar application: thin controllers over the service functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+
+from node.runtime import NodeRuntime
+from web.json_api.errors import HANDLERS
+from web.node_api.dossiers import DossierController
+from web.node_api.ingest import IngestController
+from web.node_api.reference import ReferenceController, healthz
+from web.node_api.sync_status import SyncController
+
+
+def create_app(
+    runtime: NodeRuntime,
+    *,
+    on_startup: Sequence[Callable[[], object]] = (),
+    on_shutdown: Sequence[Callable[[], object]] = (),
+) -> Litestar:
+    """``on_startup``/``on_shutdown``: background services (ingest, replication) that start
+    with the app and stop with it. The app never closes ``runtime``: whoever opened it
+    does (``motcua serve`` passes ``runtime.close`` as its last shutdown hook)."""
+
+    def provide_runtime() -> NodeRuntime:
+        return runtime
+
+    return Litestar(
+        route_handlers=[
+            DossierController,
+            ReferenceController,
+            IngestController,
+            SyncController,
+            healthz,
+        ],
+        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
+        exception_handlers=HANDLERS,
+        openapi_config=OpenAPIConfig(title="motcua-edge node", version="1", path="/schema"),
+        on_startup=[_without_app(hook) for hook in on_startup],
+        on_shutdown=[_without_app(hook) for hook in on_shutdown],
+        debug=False,
+    )
+
+
+def _without_app(hook: Callable[[], object]) -> Callable[[], None]:
+    """Litestar passes the app to a hook that takes any parameter; ours take none."""
+
+    def call() -> None:
+        hook()
+
+    return call

@@ -1,0 +1,137 @@
+"""Dossier endpoints: receive, read, search, move through the lifecycle, attach files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+
+from node import dossier_service, dossier_store
+from node.dossier_service import DossierError, ReceiveRequest, TransitionRequest
+from node.runtime import NodeRuntime
+from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
+from rules.errors import aware_time, check_year
+from web.json_api.schemas import DossierOut, DossierPage, dossier_out
+from web.node_api.upload import UploadError, receive_upload
+
+Runtime = NamedDependency[NodeRuntime]
+ActorHeader = Annotated[str, HeaderParameter(name="X-Actor", max_length=100)]
+
+
+def parse_bound(value: str | None, name: str, *, end: bool) -> str | None:
+    """A date (office-local whole day; ``to`` is inclusive) or an ISO datetime with offset."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            check_year(day.year, name)
+            day += timedelta(days=1 if end else 0)
+            return to_utc_iso(datetime.combine(day, time.min, OFFICE_TZ))
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise DossierError(
+            f"{name} must be a date (2027-02-05) or an ISO 8601 time", name
+        ) from None
+    return to_utc_iso(aware_time(moment, name, "2027-02-05T00:00:00+07:00"))
+
+
+class DossierController(Controller):
+    path = "/api/v1/dossiers"
+    tags = ["dossiers"]  # noqa: RUF012 - Litestar reads a plain list
+
+    @post("/", name="dossiers:receive", sync_to_thread=True)
+    def receive(
+        self, data: JSONBody[ReceiveRequest], runtime: Runtime, actor: ActorHeader = "api"
+    ) -> DossierOut:
+        state = dossier_service.receive(runtime, data, actor)
+        return dossier_out(state, utc_now())
+
+    @get("/", name="dossiers:list", sync_to_thread=True)
+    def search(
+        self,
+        runtime: Runtime,
+        q: FromQuery[str | None] = None,
+        status: Annotated[int | None, QueryParameter(ge=1, le=10)] = None,
+        overdue: FromQuery[bool | None] = None,
+        from_: Annotated[str | None, QueryParameter(name="from")] = None,
+        to: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> DossierPage:
+        now = utc_now()
+        f = dossier_store.DossierFilter(
+            q=q,
+            status=status,
+            received_from=parse_bound(from_, "from", end=False),
+            received_to=parse_bound(to, "to", end=True),
+            overdue=overdue,
+            now=to_utc_iso(now),
+            limit=limit,
+            offset=offset,
+        )
+        states, total = dossier_store.query(runtime.db.read(), f)
+        return DossierPage([dossier_out(s, now) for s in states], total, limit, offset)
+
+    @get("/{dossier_id:str}", name="dossiers:get", sync_to_thread=True)
+    def get_one(self, dossier_id: FromPath[str], runtime: Runtime) -> DossierOut:
+        state, events = dossier_service.get(runtime, dossier_id)
+        return dossier_out(state, utc_now(), events)
+
+    @post("/{dossier_id:str}/transitions", name="dossiers:transition", sync_to_thread=True)
+    def transition(
+        self,
+        dossier_id: FromPath[str],
+        data: JSONBody[TransitionRequest],
+        runtime: Runtime,
+        actor: ActorHeader = "api",
+    ) -> DossierOut:
+        state = dossier_service.transition(runtime, dossier_id, data, actor)
+        return dossier_out(state, utc_now())
+
+    @post("/{dossier_id:str}/documents", name="dossiers:attach", request_max_body_size=None)
+    async def attach(
+        self,
+        dossier_id: FromPath[str],
+        request: Request,  # type: ignore[type-arg]
+        runtime: Runtime,
+        actor: ActorHeader = "api",
+    ) -> DossierOut:
+        limit = runtime.config.documents.max_upload_bytes
+        upload = await receive_upload(request, runtime.blobs, limit)
+        try:
+            if upload.blob.size == 0:
+                raise UploadError("the file is empty", "file")
+            role = upload.fields.get("role", "component")
+            copy_kind = upload.fields.get("copy_kind", "original")
+            if role not in dossier_service.ROLES:
+                raise DossierError(
+                    f"role must be one of {', '.join(dossier_service.ROLES)}", "role"
+                )
+            if copy_kind not in dossier_service.COPY_KINDS:
+                raise DossierError(
+                    f"copy_kind must be one of {', '.join(dossier_service.COPY_KINDS)}", "copy_kind"
+                )
+            if dossier_store.load(runtime.db.read(), dossier_id) is None:
+                raise dossier_service.NotFound(f"no dossier with id {dossier_id!r}")
+            info = await anyio.to_thread.run_sync(upload.blob.commit)
+        except BaseException:
+            upload.blob.abort()
+            raise
+        state, _ = await anyio.to_thread.run_sync(
+            lambda: dossier_service.attach_document(
+                runtime,
+                dossier_id,
+                info,
+                mime=upload.mime,
+                role=role,
+                copy_kind=copy_kind,
+                filename=upload.filename,
+                actor=actor,
+            )
+        )
+        return dossier_out(state, utc_now())

@@ -1,0 +1,79 @@
+"""Reference data, documents, indicators and health: small read-only endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.response import File
+
+from node import dossier_store, event_log, reference_data
+from node.schema import schema_version
+from rules import indicators
+from rules.clock import from_utc_iso, utc_now
+from web.node_api.dossiers import Runtime, parse_bound
+
+SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ReferenceController(Controller):
+    path = "/api/v1"
+    tags = ["reference"]  # noqa: RUF012 - Litestar reads a plain list
+
+    @get("/procedures", name="procedures:list", sync_to_thread=True)
+    def procedures(
+        self, runtime: Runtime, include_old: FromQuery[bool] = False
+    ) -> list[reference_data.Procedure]:
+        # Served as stored: ``current`` says which version new dossiers use.
+        return reference_data.list_procedures(runtime.db.read(), include_old)
+
+    @get("/documents/{sha256:str}", name="documents:get", sync_to_thread=True)
+    def document(self, sha256: SHA256, runtime: Runtime) -> File:
+        row = (
+            runtime.db.read()
+            .execute(
+                "SELECT b.mime, d.filename FROM blobs b "
+                "LEFT JOIN documents d ON d.sha256 = b.sha256 "
+                "WHERE b.sha256 = ? LIMIT 1",
+                (sha256,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise NotFoundException(f"no document with SHA-256 {sha256}")
+        return File(
+            runtime.blobs.path_for(sha256),
+            media_type=str(row[0]),
+            filename=str(row[1] or sha256),
+            content_disposition_type="inline",
+        )
+
+    @get("/stats", name="stats", sync_to_thread=True)
+    def stats(
+        self,
+        runtime: Runtime,
+        from_: Annotated[str | None, QueryParameter(name="from")] = None,
+        to: FromQuery[str | None] = None,
+    ) -> indicators.Stats:
+        start, end = parse_bound(from_, "from", end=False), parse_bound(to, "to", end=True)
+        states = dossier_store.iter_states(runtime.db.read())
+        return indicators.compute(
+            states,
+            None if start is None else from_utc_iso(start),
+            None if end is None else from_utc_iso(end),
+            utc_now(),
+        )
+
+
+@get("/healthz", name="health", sync_to_thread=True, tags=["health"])
+def healthz(runtime: Runtime) -> dict[str, object]:
+    conn = runtime.db.read()
+    return {
+        "status": "ok",
+        "node_id": runtime.node_id,
+        "agency_code": runtime.config.node.agency_code,
+        "schema": schema_version(conn),
+        "events": event_log.head_seq(conn, runtime.node_id),
+    }

@@ -1,0 +1,92 @@
+"""Streaming a multipart upload straight into the blob store, never whole in memory."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import multipart
+from litestar import Request
+
+from node import mime
+from storage.blob_store import BlobStore, IncomingBlob
+
+MAX_FIELD_BYTES = 4096
+
+
+class UploadError(Exception):
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+@dataclass
+class Upload:
+    blob: IncomingBlob  # not yet committed: the caller commits after validating the fields
+    filename: str
+    mime: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _boundary(request: Request) -> str:  # type: ignore[type-arg]
+    ctype, options = multipart.parse_options_header(request.headers.get("content-type", ""))
+    if ctype != "multipart/form-data" or not options.get("boundary"):
+        raise UploadError("the body must be multipart/form-data with a 'file' field")
+    return str(options["boundary"])
+
+
+async def receive_upload(request: Request, store: BlobStore, limit: int) -> Upload:  # type: ignore[type-arg]
+    """Parse the body: the part named ``file`` goes to a temporary blob, other parts are
+    small text fields. On any error the partial blob is removed."""
+    parser = multipart.PushMultipartParser(_boundary(request), max_segment_count=16, strict=True)
+    blob: IncomingBlob | None = None
+    upload: Upload | None = None
+    fields: dict[str, str] = {}
+    current: multipart.MultipartSegment | None = None
+    text = bytearray()
+    head = b""
+    try:
+        async for chunk in request.stream():
+            for item in parser.parse(chunk):
+                if isinstance(item, multipart.MultipartSegment):
+                    current, text = item, bytearray()
+                    if item.name == "file":
+                        if blob is not None:
+                            raise UploadError("only one 'file' part is accepted", "file")
+                        blob = store.incoming(limit)
+                        name = unicodedata.normalize("NFC", item.filename or "upload")
+                        upload = Upload(blob, name[:255], item.content_type or "")
+                elif item is None:  # end of the current part
+                    if current is not None and current.name != "file" and current.name:
+                        fields[current.name] = text.decode("utf-8", errors="strict")
+                    current = None
+                elif current is not None and current.name == "file" and blob is not None:
+                    if len(head) < mime.HEAD_BYTES:
+                        head += item[: mime.HEAD_BYTES - len(head)]
+                    blob.write(item)
+                else:
+                    text += item
+                    if len(text) > MAX_FIELD_BYTES:
+                        raise UploadError(
+                            f"field {current.name if current else '?'!r} is too long",
+                            current.name if current else None,
+                        )
+        parser.close()
+    except multipart.ParserError as exc:
+        if blob is not None:
+            blob.abort()
+        raise UploadError(f"malformed multipart body: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        if blob is not None:
+            blob.abort()
+        raise UploadError("a form field is not valid UTF-8") from exc
+    except BaseException:
+        if blob is not None:
+            blob.abort()
+        raise
+    if upload is None:
+        raise UploadError("the 'file' part is missing", "file")
+    upload.mime = mime.detect(head, upload.mime)
+    upload.fields = fields
+    return upload
