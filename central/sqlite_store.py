@@ -17,8 +17,8 @@ import apsw
 
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
-from node.schema import apply_migrations
 from storage.db import Database, DatabaseError, connect
+from storage.migrations import apply_migrations
 
 Migration = Callable[[apsw.Connection], None]
 

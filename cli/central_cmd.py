@@ -20,7 +20,8 @@ from cli.common import fail
 from cli.digest_cmd import digest_cmd
 from node.reference_data import ImportFileError, read_calendar, read_catalog
 from settings import city as config_mod
-from settings.node import ConfigError, default_data_dir
+from settings.loading import ConfigError
+from settings.node import default_data_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 

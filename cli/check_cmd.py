@@ -9,7 +9,7 @@ import click
 from cli.common import EXIT_NEEDS_OPERATOR, data_dir_option, fail
 from node.integrity import check
 from node.runtime import open_node
-from settings import node as config_mod
+from settings.loading import ConfigError
 from storage import db as db_mod
 
 
@@ -19,7 +19,7 @@ def check_cmd(data_dir: Path) -> None:
     """Check the node's database and files and print what is there."""
     try:
         rt = open_node(data_dir, check=False)
-    except (config_mod.ConfigError, db_mod.DatabaseError) as exc:
+    except (ConfigError, db_mod.DatabaseError) as exc:
         fail(str(exc))
         return
     try:

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from node.runtime import NodeRuntime, open_node
-from settings.node import ConfigError, default_data_dir
+from settings.loading import ConfigError
+from settings.node import default_data_dir
 from storage.db import DatabaseError
 
 # Exit status for "the data or config needs an operator": systemd does not restart on it

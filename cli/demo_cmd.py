@@ -16,6 +16,7 @@ from node.runtime import NodeRuntime, open_node
 from rules.clock import utc_now
 from rules.lifecycle import Action
 from settings import node as config_mod
+from settings.loading import ConfigError
 from storage.db import DatabaseError
 
 DEMO_AGENCY = "000.00.15.H42"
@@ -92,7 +93,7 @@ def demo_cmd(data_dir: Path, host: str, port: int, central_port: int, broker_por
             click.echo(f"seeded {seed(rt)} sample dossiers")
         else:
             rt = open_node(node_dir)
-    except (config_mod.ConfigError, DatabaseError, DemoError) as exc:
+    except (ConfigError, DatabaseError, DemoError) as exc:
         fail(str(exc))
         return
     click.echo(

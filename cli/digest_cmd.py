@@ -20,6 +20,7 @@ from rules.event_kinds import DocumentAttached, decode_body
 from rules.event_record import EventRecord
 from settings import city as central_config
 from settings import node as node_config
+from settings.loading import ConfigError
 from storage import db as node_db
 
 
@@ -103,5 +104,5 @@ def digest_cmd(data_dir: Path, node_id: str | None) -> None:
                 f"{central_config.CONFIG_NAME} (the city) is here",
                 2,
             )
-    except (node_config.ConfigError, node_db.DatabaseError, StoreError) as exc:
+    except (ConfigError, node_db.DatabaseError, StoreError) as exc:
         fail(str(exc))

@@ -15,7 +15,7 @@ from node import dossier_store
 from node.dossier_service import DossierError
 from scanner_ingest import retry, status, unfiled
 from scanner_ingest.service import IngestBusy, IngestService
-from settings.node import ConfigError
+from settings.loading import ConfigError
 
 actor_option = click.option(
     "--actor", default="cli", show_default=True, help="Recorded as the author."

@@ -12,6 +12,8 @@ from node import reference_data
 from node.schema import migrate
 from rules.clock import to_utc_iso, utc_now
 from settings import node as config_mod
+from settings.loading import ConfigError
+from settings.sync import SyncSettings
 from storage import db as db_mod
 
 DATA = reference_data.SHIPPED_DATA
@@ -33,7 +35,7 @@ def initialise(
     cfg = config_mod.validate(
         config_mod.Config(
             node=config_mod.NodeSettings(node_id=node_id, agency_code=agency_code),
-            sync=config_mod.SyncSettings(
+            sync=SyncSettings(
                 broker=broker, ca_file=tls_files[0], cert_file=tls_files[1], key_file=tls_files[2]
             ),
         ),
@@ -43,7 +45,7 @@ def initialise(
     db_path = data_dir / config_mod.DATABASE_NAME
     for existing in (config_path, db_path):
         if existing.exists():
-            raise config_mod.ConfigError(f"{existing}: already exists; this node is initialised")
+            raise ConfigError(f"{existing}: already exists; this node is initialised")
     calendar_entries = (
         [e for p in SHIPPED_CALENDARS for e in reference_data.read_calendar(p)] if calendars else []
     )
@@ -129,5 +131,5 @@ def init_cmd(
             tls_files=(_absolute(ca_file), _absolute(cert_file), _absolute(key_file)),
         ):
             click.echo(line)
-    except (config_mod.ConfigError, reference_data.ImportFileError, db_mod.DatabaseError) as exc:
+    except (ConfigError, reference_data.ImportFileError, db_mod.DatabaseError) as exc:
         fail(str(exc), 2)

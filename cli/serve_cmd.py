@@ -13,7 +13,7 @@ import uvicorn
 from cli.common import data_dir_option, fail
 from node.runtime import NodeRuntime, open_node
 from scanner_ingest.service import IngestService
-from settings.node import ConfigError
+from settings.loading import ConfigError
 from storage.db import DatabaseError
 from uplink.node_link import NodeLink, start_link
 from web.node_api.app import create_app

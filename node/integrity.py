@@ -6,8 +6,8 @@ import msgspec
 
 from node import event_log
 from node.runtime import NodeRuntime
-from node.schema import schema_version
 from storage import db as db_mod
+from storage.migrations import schema_version
 
 
 class CheckReport(msgspec.Struct, frozen=True):

@@ -13,6 +13,7 @@ import apsw
 from node.reference_cache import ReferenceCache
 from node.schema import migrate
 from settings import node as config_mod
+from settings.loading import ConfigError
 from storage import db as db_mod
 from storage.blob_store import BlobStore
 
@@ -69,7 +70,7 @@ def _prepare(
     migrate(conn)
     owner = db_mod.scalar(conn, "SELECT value FROM node_identity WHERE key = 'node_id'")
     if owner is not None and owner != cfg.node.node_id:
-        raise config_mod.ConfigError(
+        raise ConfigError(
             f"{data_dir / config_mod.CONFIG_NAME}: node.node_id is {cfg.node.node_id!r} but "
             f"this database belongs to node {owner!r}; a node's identity never changes"
         )

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from scanner_ingest.names import is_ignored, nfc
-from settings.node import CONFIG_NAME, ConfigError, FolderSettings, IngestSettings
+from settings.ingest import FolderSettings, IngestSettings
+from settings.loading import ConfigError
+from settings.node import CONFIG_NAME
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import msgspec
 import tomli_w
 
-from settings.node import ConfigError, OfficeHoursSettings, check_office_periods, decode_file
+from settings.loading import ConfigError, decode_file
+from settings.office_hours import OfficeHoursSettings, check_office_periods
 
 CONFIG_NAME = "central.toml"
 DATABASE_NAME = "central.sqlite3"

@@ -22,7 +22,7 @@ from node import event_log
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from rules.event_record import EventRecord
-from settings.node import SyncSettings, broker_address
+from settings.sync import SyncSettings, broker_address
 from sync import topics, wire
 from sync.mqtt_transport import MqttEndpoint, MqttTransport
 from sync.token_bucket import TokenBucket

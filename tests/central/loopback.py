@@ -15,7 +15,7 @@ from central.message_handler import MessageHandler
 from central.sqlite_store import SqliteCentralStore
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
-from settings.node import SyncSettings
+from settings.sync import SyncSettings
 from sync.transport import Inbound
 from tests.support.city_fixtures import make_handler
 from uplink.node_link import NodeLink

@@ -13,7 +13,8 @@ from scanner_ingest.codes import code_regex
 from scanner_ingest.folders import fs_type, is_network_fs, resolve, scan
 from scanner_ingest.qr_matching import code_from_filename
 from settings import node as config_mod
-from settings.node import ConfigError, FolderSettings, IngestSettings
+from settings.ingest import FolderSettings, IngestSettings
+from settings.loading import ConfigError
 from tests.scanner_ingest.ingest_support import configure
 
 MOUNTS = """\

@@ -12,7 +12,7 @@ from central.runtime import open_central
 from cli import cli
 from cli.central_cmd import initialise
 from settings import city as config_mod
-from settings.node import ConfigError
+from settings.loading import ConfigError
 from tests.support.pki_bundle import PkiBundle
 
 

@@ -10,9 +10,9 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import File
 
 from node import dossier_store, event_log, reference_data
-from node.schema import schema_version
 from rules import indicators
 from rules.clock import from_utc_iso, utc_now
+from storage.migrations import schema_version
 from web.node_api.dossiers import Runtime, parse_bound
 
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
