@@ -1,9 +1,9 @@
 """What the city itself appends: a dossier transition, catalog and calendar updates.
 
-A transition follows the node's rules (``rules.lifecycle``, the notes of
-``node.dossier_service.NOTE_REQUIRED``, the clock rules of ``rules.due_dates``) against the
-city's projection of the dossier, and records the same decided fields the node would, so
-the node folds it without a calendar. The calendar used is the node's own, rebuilt from
+A transition is decided by the same function as at the node
+(``rules.transitions.decide_transition``: required notes, legal next status, clock rules)
+against the city's projection of the dossier, so it records the same fields the node would
+and the node folds it without a calendar. The calendar used is the node's own, rebuilt from
 the calendar events of its log (its own and the city's); office hours come from the city
 config, because a node's office hours are not replicated.
 """
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time
-from typing import Any
 
 from central.store import AppendResult, CentralStore, Decide, DossierContext
-from node.dossier_service import NOTE_REQUIRED, DossierError, TransitionRequest
-from node.reference_data import CalendarEntry, ProcedureEntry
+from rules.actor import Actor
 from rules.clock import from_utc_iso, to_utc_iso
 from rules.event_kinds import (
     CalendarDaySet,
@@ -26,9 +24,8 @@ from rules.event_kinds import (
     decode_body,
 )
 from rules.event_record import EventRecord
-from rules.lifecycle import Status, next_status
-from rules.projection import DossierState
-from rules.transitions import timing_for
+from rules.reference_entries import CalendarEntry, ProcedureEntry, calendar_event, procedure_event
+from rules.transitions import TransitionRequest, check_note, decide_transition
 from rules.work_calendar import WorkCalendar
 
 
@@ -46,33 +43,20 @@ def node_calendar(
     )
 
 
-def _timing(
-    state: DossierState, req: TransitionRequest, cal: WorkCalendar, now: datetime
-) -> dict[str, Any]:
-    """The clock consequences of an action, by the node's own rules (shared code)."""
-    return timing_for(state, req, lambda: cal, now)
-
-
-def decide_transition(req: TransitionRequest, periods: Sequence[tuple[time, time]]) -> Decide:
+def decide_transition_at_city(
+    req: TransitionRequest, periods: Sequence[tuple[time, time]]
+) -> Decide:
     """A ``Decide`` for the store: validate ``req`` against the dossier as the city holds it."""
-    if req.action in NOTE_REQUIRED and not req.note.strip():
-        raise DossierError(
-            f"action '{req.action}' needs a note (the reason written on the form)", "note"
-        )
+    check_note(req)
 
     def decide(ctx: DossierContext) -> DossierTransitioned:
-        status = Status(ctx.state.status)
-        target = next_status(req.action, status)  # IllegalTransition: 409, nothing written
-        now = from_utc_iso(ctx.recorded_at)
-        fields = _timing(ctx.state, req, node_calendar(ctx.calendar, periods), now)
-        return DossierTransitioned(
-            dossier_id=ctx.state.id,
-            action=str(req.action),
-            from_status=int(status),
-            to_status=int(target),
-            note=req.note.strip(),
-            at=ctx.recorded_at,
-            **fields,
+        # IllegalTransition or DossierError: a 4xx, nothing written.
+        return decide_transition(
+            ctx.state,
+            req,
+            lambda: node_calendar(ctx.calendar, periods),
+            from_utc_iso(ctx.recorded_at),
+            ctx.recorded_at,
         )
 
     return decide
@@ -82,14 +66,19 @@ def transition(
     store: CentralStore,
     dossier_id: str,
     req: TransitionRequest,
-    user: str,
+    actor: Actor,
     periods: Sequence[tuple[time, time]],
     now: datetime,
 ) -> AppendResult:
     """Append the city's transition to a commune's dossier (it flows down to the node)."""
     return store.append_central(
-        dossier_id, decide_transition(req, periods), f"central:{user}", to_utc_iso(now)
+        dossier_id, decide_transition_at_city(req, periods), recorded_actor(actor), to_utc_iso(now)
     )
+
+
+def recorded_actor(actor: Actor) -> str:
+    """The author the city's events record: ``central:<user>``, so a node tells them apart."""
+    return f"central:{actor.user_id}"
 
 
 def reference_bodies(
@@ -106,26 +95,9 @@ def reference_bodies(
         elif isinstance(body, CalendarDaySet):
             latest[("d", body.date)] = body
     wanted: list[tuple[tuple[str, ...], EventBody]] = [
-        (
-            ("p", p.code, p.version),
-            ProcedureUpserted(
-                p.code,
-                p.version,
-                p.name,
-                p.field,
-                p.time_limit,
-                p.time_unit,
-                p.online_level,
-                list(p.components),
-                p.sample,
-            ),
-        )
-        for p in procedures
+        (("p", p.code, p.version), procedure_event(p)) for p in procedures
     ]
-    wanted += [
-        (("d", d.date.isoformat()), CalendarDaySet(d.date.isoformat(), d.kind, d.name))
-        for d in days
-    ]
+    wanted += [(("d", d.date.isoformat()), calendar_event(d)) for d in days]
     return [body for key, body in wanted if latest.get(key) != body]
 
 
@@ -134,13 +106,13 @@ def push_reference(
     node_ids: Iterable[str],
     procedures: list[ProcedureEntry],
     days: list[CalendarEntry],
-    user: str,
+    actor: Actor,
     now: datetime,
 ) -> dict[str, int]:
     """Append catalog/calendar changes to each node's log; events appended per node."""
     appended: dict[str, int] = {}
     for node_id in node_ids:
         bodies = reference_bodies(store.reference_events(node_id), procedures, days)
-        records = store.append_reference(node_id, bodies, f"central:{user}", to_utc_iso(now))
+        records = store.append_reference(node_id, bodies, recorded_actor(actor), to_utc_iso(now))
         appended[node_id] = len(records)
     return appended

@@ -32,7 +32,6 @@ from central.store import (
     RejectionRow,
 )
 from node.dossier_store import DossierFilter, filter_clauses, search_text
-from node.reference_data import CALENDAR_STREAM, CATALOG_STREAM
 from rules.event_kinds import (
     CalendarDaySet,
     EventBody,
@@ -42,6 +41,7 @@ from rules.event_kinds import (
 )
 from rules.event_record import EVENT_FORMAT, EventRecord
 from rules.projection import DossierState, ProjectionError
+from rules.reference_entries import CALENDAR_STREAM, CATALOG_STREAM
 from rules.replay import canonical_order, refold
 from sync.wire import Birth, EventBatch, Offline
 

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 import click
 
 from central.store import StoreError
-from cli.common import fail
+from cli.common import fail, operator
 from cli.digest_cmd import digest_cmd
-from node.reference_data import ImportFileError, read_calendar, read_catalog
+from rules.reference_entries import ImportFileError, read_calendar, read_catalog
 from settings import city as config_mod
 from settings.loading import ConfigError
 from settings.node import default_data_dir
@@ -210,7 +210,7 @@ def _push(
         try:
             store.migrate()
             targets = list(node) or [r.node_id for r in store.list_nodes()]
-            appended = push_reference(store, targets, procedures, days, user, utc_now())
+            appended = push_reference(store, targets, procedures, days, operator(user), utc_now())
         finally:
             store.close()
     except (ConfigError, StoreError) as exc:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from node.runtime import NodeRuntime, open_node
+from rules.actor import Actor, Role
 from settings.loading import ConfigError
 from settings.node import default_data_dir
 from storage.db import DatabaseError
@@ -48,3 +49,9 @@ def opened_node(data_dir: Path) -> Iterator[NodeRuntime]:
         yield runtime
     finally:
         runtime.close()
+
+
+def operator(name: str) -> Actor:
+    """The person at the command line, named by ``--actor``/``--user``: the machine's
+    administrator (whoever can run the command can open its database)."""
+    return Actor(user_id=name, display_name=name, roles=frozenset({Role.ADMIN}))

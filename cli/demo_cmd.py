@@ -11,10 +11,12 @@ from cli.common import fail
 from cli.demo_stack import DemoError, start_broker, start_central, stop_all
 from cli.init_cmd import initialise
 from cli.serve_cmd import serve_node
-from node.dossier_service import PersonIn, ReceiveRequest, TransitionRequest, receive, transition
+from node.dossier_service import PersonIn, ReceiveRequest, receive, transition
 from node.runtime import NodeRuntime, open_node
+from rules.actor import machine
 from rules.clock import utc_now
 from rules.lifecycle import Action
+from rules.transitions import TransitionRequest
 from settings import node as config_mod
 from settings.loading import ConfigError
 from storage.db import DatabaseError
@@ -45,9 +47,11 @@ def seed(rt: NodeRuntime) -> int:
             components=["Tờ khai theo mẫu"],
             received_at=now - timedelta(days=days_ago),
         )
-        state = receive(rt, req, "demo")
+        state = receive(rt, req, machine("demo"))
         for action in actions:
-            transition(rt, state.id, TransitionRequest(Action(action), note="dữ liệu mẫu"), "demo")
+            transition(
+                rt, state.id, TransitionRequest(Action(action), note="dữ liệu mẫu"), machine("demo")
+            )
     return len(SAMPLE_DOSSIERS)
 
 

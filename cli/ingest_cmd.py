@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from cli.common import data_dir_option, fail, opened_node
+from cli.common import data_dir_option, fail, opened_node, operator
 from node import dossier_store
 from node.dossier_service import DossierError
 from scanner_ingest import retry, status, unfiled
@@ -112,7 +112,7 @@ def assign_cmd(data_dir: Path, part_id: str, dossier: str, actor: str) -> None:
             else unfiled.AssignRequest(dossier_id=dossier)
         )
         try:
-            item = unfiled.assign(rt, part_id, req, actor)
+            item = unfiled.assign(rt, part_id, req, operator(actor))
         except DossierError as exc:
             fail(str(exc), 2)
             return
@@ -128,7 +128,7 @@ def reject_cmd(data_dir: Path, part_id: str, note: str, actor: str) -> None:
     """Mark unfiled scan PART_ID rejected (its bytes are kept)."""
     with opened_node(data_dir) as rt:
         try:
-            item = unfiled.reject(rt, part_id, unfiled.RejectRequest(note=note), actor)
+            item = unfiled.reject(rt, part_id, unfiled.RejectRequest(note=note), operator(actor))
         except DossierError as exc:
             fail(str(exc), 2)
             return
@@ -154,7 +154,7 @@ def retry_cmd(data_dir: Path, quarantine_id: str, actor: str) -> None:
     """Put quarantined file QUARANTINE_ID back into its drop folder to be taken again."""
     with opened_node(data_dir) as rt:
         try:
-            done = retry.retry(rt, quarantine_id, actor)
+            done = retry.retry(rt, quarantine_id, operator(actor))
         except DossierError as exc:
             fail(str(exc), 2)
             return

@@ -10,6 +10,8 @@ import click
 from cli.common import data_dir_option, fail
 from node import reference_data
 from node.schema import migrate
+from rules import reference_entries
+from rules.actor import machine
 from rules.clock import to_utc_iso, utc_now
 from settings import node as config_mod
 from settings.loading import ConfigError
@@ -47,9 +49,11 @@ def initialise(
         if existing.exists():
             raise ConfigError(f"{existing}: already exists; this node is initialised")
     calendar_entries = (
-        [e for p in SHIPPED_CALENDARS for e in reference_data.read_calendar(p)] if calendars else []
+        [e for p in SHIPPED_CALENDARS for e in reference_entries.read_calendar(p)]
+        if calendars
+        else []
     )
-    catalog_entries = reference_data.read_catalog(SAMPLE_CATALOG) if sample_catalog else []
+    catalog_entries = reference_entries.read_catalog(SAMPLE_CATALOG) if sample_catalog else []
     data_dir.mkdir(parents=True, exist_ok=True)
     conn = db_mod.connect(db_path)
     try:
@@ -60,9 +64,11 @@ def initialise(
                 "('agency_code', ?), ('created_at', ?)",
                 (node_id, agency_code, to_utc_iso(utc_now())),
             )
-            days = reference_data.import_calendar(conn, node_id, "motcua-init", calendar_entries)
+            days = reference_data.import_calendar(
+                conn, node_id, machine("motcua-init"), calendar_entries
+            )
             procedures = reference_data.import_catalog(
-                conn, node_id, "motcua-init", catalog_entries
+                conn, node_id, machine("motcua-init"), catalog_entries
             )
     finally:
         conn.close()
@@ -131,5 +137,5 @@ def init_cmd(
             tls_files=(_absolute(ca_file), _absolute(cert_file), _absolute(key_file)),
         ):
             click.echo(line)
-    except (ConfigError, reference_data.ImportFileError, db_mod.DatabaseError) as exc:
+    except (ConfigError, reference_entries.ImportFileError, db_mod.DatabaseError) as exc:
         fail(str(exc), 2)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from cli.common import data_dir_option, fail, opened_node
+from cli.common import data_dir_option, fail, opened_node, operator
 from node import reference_data
+from rules import reference_entries
 
 
 @click.group("catalog")
@@ -22,11 +23,11 @@ def catalog_group() -> None:
 def catalog_import(data_dir: Path, file: Path, actor: str) -> None:
     """Add or update procedures from a TOML FILE; others are kept."""
     try:
-        entries = reference_data.read_catalog(file)
-    except reference_data.ImportFileError as exc:
+        entries = reference_entries.read_catalog(file)
+    except reference_entries.ImportFileError as exc:
         fail(str(exc), 2)
     with opened_node(data_dir) as rt, rt.db.write() as conn:
-        changed = reference_data.import_catalog(conn, rt.node_id, actor, entries)
+        changed = reference_data.import_catalog(conn, rt.node_id, operator(actor), entries)
     click.echo(f"{len(entries)} procedures read, {changed} added or updated")
 
 
@@ -42,9 +43,9 @@ def calendar_group() -> None:
 def calendar_import(data_dir: Path, file: Path, actor: str) -> None:
     """Add or update days from a TOML FILE; other days are kept."""
     try:
-        entries = reference_data.read_calendar(file)
-    except reference_data.ImportFileError as exc:
+        entries = reference_entries.read_calendar(file)
+    except reference_entries.ImportFileError as exc:
         fail(str(exc), 2)
     with opened_node(data_dir) as rt, rt.db.write() as conn:
-        changed = reference_data.import_calendar(conn, rt.node_id, actor, entries)
+        changed = reference_data.import_calendar(conn, rt.node_id, operator(actor), entries)
     click.echo(f"{len(entries)} days read, {changed} added or updated")

@@ -15,6 +15,7 @@ import uuid6
 
 from node import dossier_store, event_log
 from node.runtime import NodeRuntime
+from rules.actor import Actor
 from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
 from rules.due_dates import TimeUnit, compute_due
 from rules.errors import DossierError as DossierError  # re-exported: callers import it here
@@ -24,13 +25,12 @@ from rules.event_kinds import (
     DocumentAttached,
     DossierEvent,
     DossierReceived,
-    DossierTransitioned,
     Person,
 )
 from rules.event_record import EventRecord
-from rules.lifecycle import Action, Status, next_status
+from rules.lifecycle import Status
 from rules.projection import DossierState, apply
-from rules.transitions import timing_for
+from rules.transitions import TransitionRequest, check_note, decide_transition
 from rules.work_calendar import WorkCalendar
 from storage.blob_store import BlobInfo
 from storage.db import scalar
@@ -38,15 +38,10 @@ from storage.db import scalar
 CHANNELS = ("in_person", "online", "post")
 ROLES = ("component", "result", "supplement")
 COPY_KINDS = ("original", "certified_copy", "electronic")
-# Actions whose form needs a reason written on it.
-NOTE_REQUIRED = frozenset(
-    {Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.STOP, Action.RESCHEDULE}
-)
 MAX_CODE_LENGTH = 50
 
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Text = Annotated[str, msgspec.Meta(max_length=2000)]
 
 
 class PersonIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -77,12 +72,6 @@ class ReceiveRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     received_at: datetime | None = None  # paper dossiers entered late; never in the future
 
 
-class TransitionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    action: Action
-    note: Text = ""
-    due_at: datetime | None = None  # the new appointment, for "reschedule"
-
-
 def _calendar(rt: NodeRuntime, conn: apsw.Connection) -> WorkCalendar:
     return rt.reference.calendar(conn)
 
@@ -92,9 +81,9 @@ def _commit_event(
     conn: apsw.Connection,
     state: DossierState | None,
     body: DossierEvent,
-    actor: str,
+    actor: Actor,
 ) -> tuple[DossierState, EventRecord]:
-    record = event_log.append(conn, rt.node_id, body.dossier_id, body, actor)
+    record = event_log.append(conn, rt.node_id, body.dossier_id, body, actor.user_id)
     new_state = apply(
         state, body, origin=record.origin, event_id=record.id, recorded_at=record.recorded_at
     )
@@ -124,7 +113,7 @@ def issue_code(rt: NodeRuntime, conn: apsw.Connection, moment: datetime) -> str:
     return code
 
 
-def receive(rt: NodeRuntime, req: ReceiveRequest, actor: str) -> DossierState:
+def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
     now = utc_now()
     if req.channel not in CHANNELS:
         raise DossierError(f"channel must be one of {', '.join(CHANNELS)}", "channel")
@@ -178,28 +167,14 @@ def _load(conn: apsw.Connection, dossier_id: str) -> DossierState:
 
 
 def transition(
-    rt: NodeRuntime, dossier_id: str, req: TransitionRequest, actor: str
+    rt: NodeRuntime, dossier_id: str, req: TransitionRequest, actor: Actor
 ) -> DossierState:
-    if req.action in NOTE_REQUIRED and not req.note.strip():
-        raise DossierError(
-            f"action '{req.action}' needs a note (the reason written on the form)", "note"
-        )
+    check_note(req)
     now = utc_now()
 
     def write(conn: apsw.Connection) -> DossierState:
         state = _load(conn, dossier_id)
-        status = Status(state.status)
-        target = next_status(req.action, status)
-        fields = timing_for(state, req, lambda: _calendar(rt, conn), now)
-        body = DossierTransitioned(
-            dossier_id=dossier_id,
-            action=str(req.action),
-            from_status=int(status),
-            to_status=int(target),
-            note=req.note.strip(),
-            at=to_utc_iso(now),
-            **fields,
-        )
+        body = decide_transition(state, req, lambda: _calendar(rt, conn), now, to_utc_iso(now))
         return _commit_event(rt, conn, state, body, actor)[0]
 
     return rt.db.submit(write)
@@ -214,7 +189,7 @@ def attach_document(
     role: str,
     copy_kind: str,
     filename: str,
-    actor: str,
+    actor: Actor,
 ) -> tuple[DossierState, EventRecord]:
     """Record bytes already durable in the blob store as a document of the dossier."""
     return rt.db.submit(
@@ -242,7 +217,7 @@ def attach_document_in(
     role: str,
     copy_kind: str,
     filename: str,
-    actor: str,
+    actor: Actor,
 ) -> tuple[DossierState, EventRecord]:
     """:func:`attach_document` inside the caller's write transaction (``rt.db.write()`` or
     ``rt.db.submit``),

@@ -1,24 +1,77 @@
-"""What a transition does to the clock: new appointments, the supplement clock stop.
+"""The transition decision, shared by the node's service and the city's actions.
 
-Shared by the node and the city, so a transition appended at either site records the same
-timing fields for the same state, request, calendar and moment.
+Given a dossier's state, a request, the calendar and the moment, it decides everything the
+event records: whether a note is required, the next status (or IllegalTransition), and the
+clock consequences (new appointments, the supplement clock stop). Both sites call this one
+function, so a transition appended at either site records the same fields for the same state,
+request, calendar and moment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
+
+import msgspec
 
 from rules.clock import from_utc_iso, to_utc_iso
 from rules.due_dates import TimeUnit, compute_due, due_after_restart, remaining_at_stop
 from rules.errors import DossierError, aware_time
-from rules.lifecycle import Action
+from rules.event_kinds import DossierTransitioned
+from rules.lifecycle import Action, Status, next_status
 from rules.projection import DossierState
 from rules.work_calendar import WorkCalendar
 
-if TYPE_CHECKING:
-    from node.dossier_service import TransitionRequest
+# Actions whose form needs a reason written on it.
+NOTE_REQUIRED = frozenset(
+    {Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.STOP, Action.RESCHEDULE}
+)
+
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class TransitionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    action: Action
+    note: Text = ""
+    due_at: datetime | None = None  # the new appointment, for "reschedule"
+
+
+def check_note(req: TransitionRequest) -> None:
+    """DossierError unless an action whose form prints a reason has one (checked before any
+    lock or read, so a refused request costs nothing)."""
+    if req.action in NOTE_REQUIRED and not req.note.strip():
+        raise DossierError(
+            f"action '{req.action}' needs a note (the reason written on the form)", "note"
+        )
+
+
+def decide_transition(
+    state: DossierState,
+    req: TransitionRequest,
+    calendar: Callable[[], WorkCalendar],
+    now: datetime,
+    at: str,
+) -> DossierTransitioned:
+    """The event for ``req`` on ``state`` at ``now`` (recorded as ``at``), or DossierError /
+    IllegalTransition with nothing decided.
+
+    ``calendar`` is called only when the action needs one (at the node from its cache, at the
+    city rebuilt from the node's replicated calendar events).
+    """
+    check_note(req)
+    status = Status(state.status)
+    target = next_status(req.action, status)
+    fields = timing_for(state, req, calendar, now)
+    return DossierTransitioned(
+        dossier_id=state.id,
+        action=str(req.action),
+        from_status=int(status),
+        to_status=int(target),
+        note=req.note.strip(),
+        at=at,
+        **fields,
+    )
 
 
 def timing_for(
@@ -27,11 +80,7 @@ def timing_for(
     calendar: Callable[[], WorkCalendar],
     now: datetime,
 ) -> dict[str, Any]:
-    """The clock consequences of an action, decided now and recorded in its event.
-
-    ``calendar`` is called only when the action needs one (the node's calendar, at the node
-    from its cache, at the city rebuilt from the node's replicated calendar events).
-    """
+    """The clock consequences of an action, decided now and recorded in its event."""
     unit = TimeUnit(state.time_unit)
     if req.action == Action.RECEIVE:
         due = to_utc_iso(compute_due(calendar(), now, state.time_limit, unit))

@@ -17,6 +17,7 @@ import msgspec
 
 from node.dossier_service import NotFound
 from node.runtime import NodeRuntime
+from rules.actor import Actor
 from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.moves import fsync_dir, move_unique
@@ -77,7 +78,7 @@ def list_items(rt: NodeRuntime) -> list[QuarantinedOut]:
     ]
 
 
-def retry(rt: NodeRuntime, quarantine_id: str, actor: str) -> RetryOut:
+def retry(rt: NodeRuntime, quarantine_id: str, actor: Actor) -> RetryOut:
     """Put the quarantined file back where ingest will take it again."""
     for folder, q in _items(rt):
         if item_id(folder.name, q.record.file) != quarantine_id:
@@ -96,7 +97,7 @@ def retry(rt: NodeRuntime, quarantine_id: str, actor: str) -> RetryOut:
             q.record.file,
             q.record.reason,
             dest,
-            actor,
+            actor.user_id,
         )
         return RetryOut(quarantine_id, folder.name, str(dest))
     raise NotFound(f"no quarantined file with id {quarantine_id!r}")

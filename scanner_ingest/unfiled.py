@@ -15,6 +15,7 @@ import msgspec
 from node import dossier_store
 from node.dossier_service import DossierError, NotFound, attach_document_in
 from node.runtime import NodeRuntime
+from rules.actor import Actor
 from rules.clock import to_local_iso, to_utc_iso, utc_now
 from scanner_ingest import receipts
 from storage.blob_store import BlobInfo
@@ -108,7 +109,7 @@ def _waiting(conn: apsw.Connection, part_id: str) -> receipts.Part:
     return part
 
 
-def assign(rt: NodeRuntime, part_id: str, req: AssignRequest, actor: str) -> UnfiledOut:
+def assign(rt: NodeRuntime, part_id: str, req: AssignRequest, actor: Actor) -> UnfiledOut:
     """Attach the part to the dossier (one ``document_attached`` event by ``actor``)."""
     if (req.dossier_id is None) == (req.dossier_code is None):
         raise DossierError("give exactly one of dossier_id and dossier_code", "dossier_id")
@@ -138,7 +139,7 @@ def assign(rt: NodeRuntime, part_id: str, req: AssignRequest, actor: str) -> Unf
             part_id,
             "assigned",
             to_utc_iso(utc_now()),
-            actor,
+            actor.user_id,
             dossier_id=dossier_id,
             event_id=record.id,
         )
@@ -148,14 +149,14 @@ def assign(rt: NodeRuntime, part_id: str, req: AssignRequest, actor: str) -> Unf
     return _out(done, receipt)
 
 
-def reject(rt: NodeRuntime, part_id: str, req: RejectRequest, actor: str) -> UnfiledOut:
+def reject(rt: NodeRuntime, part_id: str, req: RejectRequest, actor: Actor) -> UnfiledOut:
     """Mark the part rejected (not a document of any dossier); its bytes are kept."""
     if not req.note.strip():
         raise DossierError("a rejection needs a note saying why", "note")
     with rt.db.write() as conn:
         part = _waiting(conn, part_id)
         receipts.decide(
-            conn, part_id, "rejected", to_utc_iso(utc_now()), actor, note=req.note.strip()
+            conn, part_id, "rejected", to_utc_iso(utc_now()), actor.user_id, note=req.note.strip()
         )
         done = receipts.get_part(conn, part_id)
         receipt = receipts.get(conn, part.receipt_id)

@@ -12,6 +12,7 @@ import pytest
 
 from node.dossier_service import PersonIn, ReceiveRequest, attach_document, receive
 from node.runtime import NodeRuntime, open_node
+from rules.actor import machine
 from storage.blob_store import BlobInfo
 from tests.central.loopback import City
 from tests.node.helpers import PROCEDURE
@@ -19,7 +20,9 @@ from uplink.node_link import NodeLink
 
 
 def attach(rt: NodeRuntime, tmp_path: Path, name: str, data: bytes) -> BlobInfo:
-    dossier = receive(rt, ReceiveRequest(PROCEDURE, PersonIn("Trần Thị Bình"), "in_person"), "t")
+    dossier = receive(
+        rt, ReceiveRequest(PROCEDURE, PersonIn("Trần Thị Bình"), "in_person"), machine("t")
+    )
     source = tmp_path / name
     source.write_bytes(data)
     blob = rt.blobs.put_file(source)
@@ -31,7 +34,7 @@ def attach(rt: NodeRuntime, tmp_path: Path, name: str, data: bytes) -> BlobInfo:
         role="component",
         copy_kind="original",
         filename=name,
-        actor="test",
+        actor=machine("test"),
     )
     return blob
 

@@ -14,10 +14,11 @@ from litestar.testing import TestClient
 from central import city_actions
 from central.runtime import CentralRuntime
 from central.store import CENTRAL_ORIGIN
-from node.reference_data import CalendarEntry, ProcedureEntry
+from rules.actor import machine
 from rules.clock import from_utc_iso, to_utc_iso
 from rules.due_dates import TimeUnit, compute_due
 from rules.event_kinds import decode_body
+from rules.reference_entries import CalendarEntry, ProcedureEntry
 from rules.work_calendar import DEFAULT_PERIODS, WorkCalendar
 from sync import wire
 from sync.topics import Lane
@@ -158,11 +159,15 @@ def test_catalog_and_calendar_pushes_append_only_what_changed(runtime: CentralRu
     ]
     now = datetime.now(UTC)
     store = runtime.store
-    assert city_actions.push_reference(store, [NODE, "xa-b"], [procedure], days, "u", now) == {
+    assert city_actions.push_reference(
+        store, [NODE, "xa-b"], [procedure], days, machine("u"), now
+    ) == {
         NODE: 2,
         "xa-b": 3,
     }
-    assert city_actions.push_reference(store, [NODE], [procedure], days, "u", now) == {NODE: 0}
+    assert city_actions.push_reference(store, [NODE], [procedure], days, machine("u"), now) == {
+        NODE: 0
+    }
     kinds = sorted((r.origin, r.seq, r.kind) for r in store.reference_events(NODE))
     assert kinds == [
         (CENTRAL_ORIGIN, 1, "procedure_upserted"),

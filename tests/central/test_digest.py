@@ -15,10 +15,12 @@ from cli import cli
 from cli.central_cmd import initialise
 from cli.digest_cmd import central_digest, node_digest
 from node import dossier_service, event_log
-from node.dossier_service import ReceiveRequest, TransitionRequest
+from node.dossier_service import ReceiveRequest
 from node.runtime import NodeRuntime, open_node
+from rules.actor import machine
 from rules.clock import utc_now
 from rules.lifecycle import Action
+from rules.transitions import TransitionRequest
 from sync import wire
 from sync.topics import Lane, up
 from tests.node.helpers import create_body
@@ -45,10 +47,12 @@ def node(node_dir: Path) -> Iterator[NodeRuntime]:
 
 def work_at_the_node(node: NodeRuntime, tmp_path: Path) -> str:
     """Dossiers, transitions and a scanned document, through the node's own services."""
-    first = dossier_service.receive(node, convert(create_body(), ReceiveRequest), "staff-1")
+    first = dossier_service.receive(
+        node, convert(create_body(), ReceiveRequest), machine("staff-1")
+    )
     post = convert(create_body(channel="post"), ReceiveRequest)
-    dossier_service.receive(node, post, "staff-1")
-    dossier_service.transition(node, first.id, TransitionRequest(Action.START), "staff-1")
+    dossier_service.receive(node, post, machine("staff-1"))
+    dossier_service.transition(node, first.id, TransitionRequest(Action.START), machine("staff-1"))
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 30)
     info = node.blobs.put_file(scan)
@@ -60,7 +64,7 @@ def work_at_the_node(node: NodeRuntime, tmp_path: Path) -> str:
         role="component",
         copy_kind="original",
         filename="scan.pdf",
-        actor="staff-1",
+        actor=machine("staff-1"),
     )
     return first.id
 
@@ -117,7 +121,7 @@ def test_node_and_city_digests_are_equal_once_converged(
     # The city acts on the dossier; until the node applied it, the digests differ.
     request = TransitionRequest(Action.REQUEST_SUPPLEMENT, note="Thiếu giấy khai sinh")
     city_actions.transition(
-        city.store, dossier, request, "so-tu-phap", city.config.office_periods(), utc_now()
+        city.store, dossier, request, machine("so-tu-phap"), city.config.office_periods(), utc_now()
     )
     assert node_digest(node.data_dir) != central_digest(city.data_dir, NODE_ID)
     apply_down(node, city)

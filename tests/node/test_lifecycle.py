@@ -9,7 +9,8 @@ import pytest
 
 from node.runtime import NodeRuntime
 from rules.lifecycle import TRANSITIONS, Action, Status
-from tests.node.helpers import Client, act, counts, create
+from storage.db import scalar
+from tests.node.helpers import Client, act, counts, create, create_body
 
 # How to bring a new dossier to each status: (channel, actions in order).
 PATHS: dict[Status, tuple[str, list[str]]] = {
@@ -181,3 +182,14 @@ def test_unknown_dossier_is_404(client: Client) -> None:
     response = act(client, "01900000-0000-7000-8000-000000000000", "start")
     assert response.status_code == 404
     assert client.get("/api/v1/dossiers/nope").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["   ", "can-bo\tforged"])
+def test_a_blank_or_unprintable_actor_is_refused_and_writes_nothing(
+    client: Client, runtime: NodeRuntime, name: str
+) -> None:
+    before = scalar(runtime.db.read(), "SELECT COUNT(*) FROM events")
+    response = client.post("/api/v1/dossiers", json=create_body(), headers={"X-Actor": name})
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == "X-Actor"
+    assert scalar(runtime.db.read(), "SELECT COUNT(*) FROM events") == before

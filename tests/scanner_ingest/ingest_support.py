@@ -15,6 +15,7 @@ import tomli_w
 
 from node.dossier_service import PersonIn, ReceiveRequest, receive
 from node.runtime import NodeRuntime, open_node
+from rules.actor import machine
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.service import IngestService
 from storage.db import scalar
@@ -41,7 +42,7 @@ def new_dossier(rt: NodeRuntime, name: str = "Nguyễn Văn A") -> tuple[str, st
         ReceiveRequest(
             procedure_code="1.000894", applicant=PersonIn(full_name=name), channel="in_person"
         ),
-        "test",
+        machine("test"),
     )
     return state.id, state.code
 

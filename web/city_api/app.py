@@ -18,7 +18,6 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.params import (
     FromPath,
     FromQuery,
-    HeaderParameter,
     JSONBody,
     PathParameter,
     QueryParameter,
@@ -28,15 +27,16 @@ from litestar.response import File
 from central import city_actions
 from central.runtime import CentralRuntime
 from central.store import DossierQuery, NodeRow, StoreError
-from node.dossier_service import DossierError, NotFound, TransitionRequest
 from rules import indicators
 from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
+from rules.errors import NotFound
+from rules.transitions import TransitionRequest
 from web.json_api.errors import HANDLERS
+from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
 from web.json_api.schemas import DossierOut, dossier_out
 from web.node_api.dossiers import parse_bound
 
 Central = NamedDependency[CentralRuntime]
-ActorHeader = Annotated[str, HeaderParameter(name="X-Actor", min_length=1, max_length=100)]
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -105,13 +105,6 @@ def _with_node(out: DossierOut, node_id: str) -> CentralDossierOut:
     return CentralDossierOut(**msgspec.structs.asdict(out), node_id=node_id)
 
 
-def _user(actor: str) -> str:
-    user = actor.strip()
-    if not user or not user.isprintable():
-        raise DossierError("X-Actor must be a printable user name", "X-Actor")
-    return user
-
-
 class NodeController(Controller):
     path = "/api/v1/nodes"
     tags = ["nodes"]  # noqa: RUF012 - Litestar reads a plain list
@@ -177,13 +170,13 @@ class DossierController(Controller):
         dossier_id: FromPath[str],
         data: JSONBody[TransitionRequest],
         central: Central,
-        actor: ActorHeader = "api",
+        actor: CurrentActor,
     ) -> CentralDossierOut:
         result = city_actions.transition(
             central.store,
             dossier_id,
             data,
-            _user(actor),
+            actor,
             central.config.office_periods(),
             utc_now(),
         )
@@ -279,7 +272,10 @@ def create_central_app(
 
     app = Litestar(
         route_handlers=[NodeController, DossierController, ReportController, healthz],
-        dependencies={"central": Provide(provide_central, sync_to_thread=False)},
+        dependencies={
+            "central": Provide(provide_central, sync_to_thread=False),
+            **ACTOR_DEPENDENCY,
+        },
         exception_handlers={**HANDLERS, StoreError: _store_error},
         openapi_config=OpenAPIConfig(
             title="motcua-edge city data centre", version="1", path="/schema"

@@ -10,6 +10,7 @@ from litestar.openapi.config import OpenAPIConfig
 
 from node.runtime import NodeRuntime
 from web.json_api.errors import HANDLERS
+from web.json_api.identity import ACTOR_DEPENDENCY
 from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
@@ -37,7 +38,10 @@ def create_app(
             SyncController,
             healthz,
         ],
-        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
+        dependencies={
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
+            **ACTOR_DEPENDENCY,
+        },
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="motcua-edge node", version="1", path="/schema"),
         on_startup=[_without_app(hook) for hook in on_startup],

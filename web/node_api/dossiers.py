@@ -8,18 +8,19 @@ from typing import Annotated
 import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from node import dossier_service, dossier_store
-from node.dossier_service import DossierError, ReceiveRequest, TransitionRequest
+from node.dossier_service import DossierError, ReceiveRequest
 from node.runtime import NodeRuntime
 from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
 from rules.errors import aware_time, check_year
+from rules.transitions import TransitionRequest
+from web.json_api.identity import CurrentActor
 from web.json_api.schemas import DossierOut, DossierPage, dossier_out
 from web.node_api.upload import UploadError, receive_upload
 
 Runtime = NamedDependency[NodeRuntime]
-ActorHeader = Annotated[str, HeaderParameter(name="X-Actor", max_length=100)]
 
 
 def parse_bound(value: str | None, name: str, *, end: bool) -> str | None:
@@ -46,7 +47,7 @@ class DossierController(Controller):
 
     @post("/", name="dossiers:receive", sync_to_thread=True)
     def receive(
-        self, data: JSONBody[ReceiveRequest], runtime: Runtime, actor: ActorHeader = "api"
+        self, data: JSONBody[ReceiveRequest], runtime: Runtime, actor: CurrentActor
     ) -> DossierOut:
         state = dossier_service.receive(runtime, data, actor)
         return dossier_out(state, utc_now())
@@ -88,7 +89,7 @@ class DossierController(Controller):
         dossier_id: FromPath[str],
         data: JSONBody[TransitionRequest],
         runtime: Runtime,
-        actor: ActorHeader = "api",
+        actor: CurrentActor,
     ) -> DossierOut:
         state = dossier_service.transition(runtime, dossier_id, data, actor)
         return dossier_out(state, utc_now())
@@ -99,7 +100,7 @@ class DossierController(Controller):
         dossier_id: FromPath[str],
         request: Request,  # type: ignore[type-arg]
         runtime: Runtime,
-        actor: ActorHeader = "api",
+        actor: CurrentActor,
     ) -> DossierOut:
         limit = runtime.config.documents.max_upload_bytes
         upload = await receive_upload(request, runtime.blobs, limit)

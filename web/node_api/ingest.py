@@ -8,7 +8,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from scanner_ingest import retry, status, unfiled
-from web.node_api.dossiers import ActorHeader, Runtime
+from web.json_api.identity import CurrentActor
+from web.node_api.dossiers import Runtime
 
 
 def _conflict(_: Request, exc: unfiled.AlreadyDecided) -> Response[dict[str, object]]:  # type: ignore[type-arg]
@@ -41,7 +42,7 @@ class IngestController(Controller):
         part_id: FromPath[str],
         data: JSONBody[unfiled.AssignRequest],
         runtime: Runtime,
-        actor: ActorHeader = "api",
+        actor: CurrentActor,
     ) -> unfiled.UnfiledOut:
         return unfiled.assign(runtime, part_id, data, actor)
 
@@ -53,7 +54,7 @@ class IngestController(Controller):
         part_id: FromPath[str],
         data: JSONBody[unfiled.RejectRequest],
         runtime: Runtime,
-        actor: ActorHeader = "api",
+        actor: CurrentActor,
     ) -> unfiled.UnfiledOut:
         return unfiled.reject(runtime, part_id, data, actor)
 
@@ -68,6 +69,6 @@ class IngestController(Controller):
         sync_to_thread=True,
     )
     def retry_one(
-        self, quarantine_id: FromPath[str], runtime: Runtime, actor: ActorHeader = "api"
+        self, quarantine_id: FromPath[str], runtime: Runtime, actor: CurrentActor
     ) -> retry.RetryOut:
         return retry.retry(runtime, quarantine_id, actor)

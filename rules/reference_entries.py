@@ -1,0 +1,120 @@
+"""The catalog and calendar files, and what each of their entries becomes in the log.
+
+A procedure entry becomes a ``procedure_upserted`` event, a calendar day a
+``calendar_day_set``: the node imports them from files and the city pushes them down to the
+nodes, both through :func:`procedure_event` and :func:`calendar_event`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import msgspec
+
+from rules.event_kinds import CalendarDaySet, ProcedureUpserted
+
+# The streams reference-data events are appended to (a dossier's stream is its id).
+CATALOG_STREAM = "catalog"
+CALENDAR_STREAM = "calendar"
+
+T = TypeVar("T")
+
+
+class ImportFileError(Exception):
+    """A catalog or calendar file is invalid; the message names the file and the entry."""
+
+
+class ProcedureEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: str
+    version: str
+    name: str
+    field: str
+    time_limit: int
+    time_unit: Literal["working_days", "calendar_days", "working_hours"]
+    online_level: Literal["full", "partial", "none"]
+    components: list[str]
+    sample: bool = False
+
+
+class CatalogFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    procedure: list[ProcedureEntry]
+
+
+class CalendarEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    date: dt.date
+    kind: Literal["holiday", "workday"]
+    name: str
+
+
+class CalendarFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    day: list[CalendarEntry]
+    year: int | None = None
+
+
+def _decode(path: Path, kind: type[T]) -> T:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        tomllib.loads(raw.decode("utf-8"))  # TOML syntax errors with line numbers
+        return msgspec.toml.decode(raw, type=kind)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ImportFileError(f"{path}: not valid TOML: {exc}") from exc
+    except msgspec.ValidationError as exc:
+        raise ImportFileError(f"{path}: {exc}") from exc
+
+
+def read_catalog(path: Path) -> list[ProcedureEntry]:
+    entries = _decode(path, CatalogFile).procedure
+    seen: set[tuple[str, str]] = set()
+    for i, e in enumerate(entries):
+        where = f"{path}: procedure #{i + 1} ({e.code!r})"
+        if not e.code.strip() or len(e.code) > 50:
+            raise ImportFileError(f"{where}: code must be 1-50 characters")
+        if not e.name.strip():
+            raise ImportFileError(f"{where}: name is empty")
+        if e.time_limit < 0 or (e.time_unit == "working_hours" and e.time_limit == 0):
+            raise ImportFileError(
+                f"{where}: time_limit {e.time_limit} is not valid for {e.time_unit}"
+            )
+        if (e.code, e.version) in seen:
+            raise ImportFileError(f"{where}: version {e.version!r} appears twice")
+        seen.add((e.code, e.version))
+    return entries
+
+
+def read_calendar(path: Path) -> list[CalendarEntry]:
+    entries = _decode(path, CalendarFile).day
+    seen: set[dt.date] = set()
+    for e in entries:
+        if e.date in seen:
+            raise ImportFileError(f"{path}: day {e.date} appears twice")
+        if e.kind == "workday" and e.date.weekday() < 5:
+            raise ImportFileError(
+                f"{path}: day {e.date} is a weekday; "
+                "only a Saturday or Sunday can be a make-up workday"
+            )
+        seen.add(e.date)
+    return entries
+
+
+def procedure_event(e: ProcedureEntry) -> ProcedureUpserted:
+    return ProcedureUpserted(
+        e.code,
+        e.version,
+        e.name,
+        e.field,
+        e.time_limit,
+        e.time_unit,
+        e.online_level,
+        list(e.components),
+        e.sample,
+    )
+
+
+def calendar_event(e: CalendarEntry) -> CalendarDaySet:
+    return CalendarDaySet(e.date.isoformat(), e.kind, e.name)

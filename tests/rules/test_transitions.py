@@ -1,0 +1,91 @@
+"""The one transition decision both sites call (``rules.transitions.decide_transition``)."""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from rules.clock import to_utc_iso
+from rules.errors import DossierError
+from rules.event_kinds import Person
+from rules.lifecycle import Action, IllegalTransition, Status
+from rules.projection import DossierState
+from rules.transitions import TransitionRequest, decide_transition
+from rules.work_calendar import WorkCalendar
+
+ROOT = Path(__file__).parents[2]
+NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tue 09:00 in Hà Nội
+
+
+def state(status: Status) -> DossierState:
+    return DossierState(
+        id="d1",
+        code="000.00.15.H42-260303-0001",
+        origin="xa-1",
+        procedure_code="1.000894",
+        procedure_version="1",
+        procedure_name="Đăng ký kết hôn",
+        time_limit=5,
+        time_unit="working_days",
+        applicant=Person("Nguyễn Văn An"),
+        proxy=None,
+        channel="in_person",
+        components=[],
+        status=int(status),
+        submitted_at="2026-03-03T02:00:00.000000Z",
+        received_at="2026-03-03T02:00:00.000000Z",
+        due_at="2026-03-10T10:00:00.000000Z",
+        statutory_due_at="2026-03-10T10:00:00.000000Z",
+    )
+
+
+def calendar() -> WorkCalendar:
+    return WorkCalendar.from_days([])
+
+
+def test_the_event_carries_the_decided_status_note_and_clock_stop() -> None:
+    req = TransitionRequest(Action.REQUEST_SUPPLEMENT, note="  Thiếu giấy khai sinh ")
+    event = decide_transition(state(Status.PROCESSING), req, calendar, NOW, to_utc_iso(NOW))
+    assert (event.dossier_id, event.action, event.from_status, event.to_status) == (
+        "d1",
+        "request_supplement",
+        4,
+        5,
+    )
+    assert event.note == "Thiếu giấy khai sinh" and event.at == to_utc_iso(NOW)
+    assert event.clock_remaining is not None and event.statutory_remaining is not None
+
+
+def test_a_missing_note_is_refused_before_the_calendar_is_asked() -> None:
+    def no_calendar() -> WorkCalendar:
+        raise AssertionError("a refused request must not need the calendar")
+
+    with pytest.raises(DossierError) as refused:
+        decide_transition(
+            state(Status.PROCESSING), TransitionRequest(Action.STOP), no_calendar, NOW, "x"
+        )
+    assert refused.value.field == "note"
+
+
+def test_an_illegal_action_is_refused() -> None:
+    with pytest.raises(IllegalTransition):
+        decide_transition(
+            state(Status.RESULT_RETURNED), TransitionRequest(Action.START), calendar, NOW, "x"
+        )
+
+
+@pytest.mark.parametrize("path", ["node/dossier_service.py", "central/city_actions.py"])
+def test_both_sites_call_the_one_decision_and_build_no_transition_event_themselves(
+    path: str,
+) -> None:
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    called = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert "decide_transition" in called
+    assert "DossierTransitioned" not in called
