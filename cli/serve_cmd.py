@@ -15,7 +15,8 @@ from node.runtime import NodeRuntime, open_node
 from scanner_ingest.service import IngestService
 from settings.loading import ConfigError
 from storage.db import DatabaseError
-from uplink.node_link import NodeLink, start_link
+from uplink.connect import start_link
+from uplink.node_link import NodeLink
 from web.node_api.app import create_app
 
 

@@ -12,7 +12,7 @@ import click
 import msgspec
 
 from cli.common import data_dir_option, fail, opened_node
-from uplink.node_link import start_link
+from uplink.connect import start_link
 from uplink.status import status
 
 

@@ -11,24 +11,23 @@ than one chunk's time.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from node import event_log
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from rules.event_record import EventRecord
-from settings.sync import SyncSettings, broker_address
+from settings.sync import SyncSettings
 from sync import topics, wire
-from sync.mqtt_transport import MqttEndpoint, MqttTransport
 from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import outbox
+from uplink.blob_files import BlobTransfer, Deferred, local_damage, read_chunk
 from uplink.downstream import DownstreamGap, apply_records
 from uplink.link_state import LinkStateWriter
 
@@ -62,24 +61,6 @@ class _InFlight:
     sent_at: float
 
 
-@dataclass
-class _BlobTransfer:
-    sha256: str
-    size: int
-    offset: int | None = None  # None until the city told us where to resume
-    sent_upto: int = 0  # next byte to send
-    inflight: deque[tuple[int, float]] = field(default_factory=deque)  # (offset, sent_at)
-    offered_at: float = 0.0
-    unanswered: int = 0  # offers of this file the city has not answered
-    first_unanswered_at: float = 0.0
-
-
-@dataclass
-class _Deferred:
-    failures: int
-    until: float  # time.monotonic() before which the file is not tried
-
-
 class NodeLink:
     def __init__(
         self, rt: NodeRuntime, transport: Transport, settings: SyncSettings, started_at: str
@@ -97,8 +78,8 @@ class NodeLink:
         self._epoch = 0
         self._next_seq = 1
         self._inflight: deque[_InFlight] = deque()
-        self._blob: _BlobTransfer | None = None
-        self._deferred: dict[str, _Deferred] = {}  # sha256 -> backoff of a file the city refused
+        self._blob: BlobTransfer | None = None
+        self._deferred: dict[str, Deferred] = {}  # sha256 -> backoff of a file the city refused
         self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
         self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
@@ -231,7 +212,7 @@ class NodeLink:
             return False
         sent = False
         while len(blob.inflight) < CHUNK_WINDOW and blob.sent_upto < blob.size:
-            data = _read_chunk(self.rt, blob.sha256, blob.sent_upto, self.settings.chunk_size)
+            data = read_chunk(self.rt, blob.sha256, blob.sent_upto, self.settings.chunk_size)
             chunk = wire.BlobChunk(self.node_id, blob.sha256, blob.size, blob.sent_upto, data)
             self._publish(Lane.BLOBS, chunk)
             blob.inflight.append((blob.sent_upto, time.monotonic()))
@@ -239,19 +220,19 @@ class NodeLink:
             sent = True
         return sent
 
-    def _next_blob(self, now: float) -> _BlobTransfer | None:
+    def _next_blob(self, now: float) -> BlobTransfer | None:
         """The oldest pending file not stepping aside after a refusal."""
         waiting = {sha for sha, d in self._deferred.items() if d.until > now}
         pending = outbox.pending_blobs(self.rt.db.read(), limit=len(waiting) + 1)
         chosen = next((p for p in pending if p.sha256 not in waiting), None)
-        return None if chosen is None else _BlobTransfer(chosen.sha256, chosen.size)
+        return None if chosen is None else BlobTransfer(chosen.sha256, chosen.size)
 
-    def _defer(self, blob: _BlobTransfer, why: str) -> None:
+    def _defer(self, blob: BlobTransfer, why: str) -> None:
         """Let the files behind ``blob`` go first; it is tried again after a backoff."""
         before = self._deferred.get(blob.sha256)
         failures = 1 if before is None else before.failures + 1
         wait = min(BLOB_BACKOFF_MAX, BLOB_BACKOFF_SECONDS * 2 ** (failures - 1))
-        self._deferred[blob.sha256] = _Deferred(failures, time.monotonic() + wait)
+        self._deferred[blob.sha256] = Deferred(failures, time.monotonic() + wait)
         log.warning(
             "event=blob_deferred sha256=%s why=%s failures=%d retry_in_s=%.0f",
             blob.sha256,
@@ -355,7 +336,7 @@ class NodeLink:
             return
         if ack.next_offset == 0 and blob.sent_upto >= blob.size and blob.offset is not None:
             # Every byte went and the city started over: the whole failed its hash there.
-            self._defer(blob, "the city found another SHA-256" + _local_damage(self.rt, blob))
+            self._defer(blob, "the city found another SHA-256" + local_damage(self.rt, blob))
             return
         expected = {offset for offset, _ in blob.inflight} | {blob.sent_upto}
         if blob.offset is None or ack.next_offset not in expected:
@@ -379,21 +360,6 @@ class NodeLink:
         self._control.append(wire.DownAck(self.node_id, batch.origin, head))
 
 
-def _local_damage(rt: NodeRuntime, blob: _BlobTransfer) -> str:
-    """Why the city may have found another hash: '' or a note that our copy is damaged."""
-    digest = hashlib.sha256()
-    try:
-        with rt.blobs.path_for(blob.sha256).open("rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-    except OSError as exc:
-        return f"; the local copy cannot be read: {exc}"
-    if digest.hexdigest() != blob.sha256:
-        log.error("event=blob_damaged_locally sha256=%s", blob.sha256)
-        return "; the local copy is damaged (run motcua check)"
-    return ""
-
-
 def _head(rt: NodeRuntime, origin: str) -> int:
     return event_log.head_seq(rt.db.read(), origin)
 
@@ -406,39 +372,3 @@ def _fit(records: list[EventRecord]) -> list[EventRecord]:
         if total > BATCH_BYTES and i > 0:
             return records[:i]
     return records
-
-
-def _read_chunk(rt: NodeRuntime, sha256: str, offset: int, size: int) -> bytes:
-    with open(rt.blobs.path_for(sha256), "rb") as f:
-        f.seek(offset)
-        return f.read(size)
-
-
-def mqtt_transport_for(rt: NodeRuntime, started_at: str) -> MqttTransport:
-    settings = rt.config.sync
-    address = broker_address(settings.broker)
-    offline = wire.encode(wire.Offline(rt.node_id, started_at))
-    return MqttTransport(
-        MqttEndpoint(
-            host=address.host,
-            port=address.port,
-            client_id=f"motcua-node-{rt.node_id}",
-            subscriptions=(topics.node_down_filter(rt.node_id),),
-            will_topic=topics.up(rt.node_id, Lane.CONTROL),
-            will_payload=offline,
-            tls=address.tls,
-            ca_file=settings.ca_file,
-            cert_file=settings.cert_file,
-            key_file=settings.key_file,
-        )
-    )
-
-
-def start_link(rt: NodeRuntime) -> NodeLink | None:
-    """The running link when ``[sync] broker`` is set; None when replication is off."""
-    if not rt.config.sync.broker:
-        return None
-    started_at = to_utc_iso(utc_now())  # the will and every birth name this session
-    link = NodeLink(rt, mqtt_transport_for(rt, started_at), rt.config.sync, started_at)
-    link.start()
-    return link

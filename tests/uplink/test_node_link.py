@@ -28,7 +28,8 @@ from tests.support.mosquitto import Mosquitto
 from tests.support.mqtt_client import MqttTestClient, Received
 from tests.support.wait import wait_until
 from uplink import outbox
-from uplink.node_link import NodeLink, mqtt_transport_for
+from uplink.connect import mqtt_transport_for
+from uplink.node_link import NodeLink
 from uplink.status import status
 from web.node_api.app import create_app
 

@@ -33,8 +33,8 @@ from rules.errors import NotFound
 from rules.transitions import TransitionRequest
 from web.json_api.errors import HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
+from web.json_api.params import parse_bound
 from web.json_api.schemas import DossierOut, dossier_out
-from web.node_api.dossiers import parse_bound
 
 Central = NamedDependency[CentralRuntime]
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]

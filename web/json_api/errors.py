@@ -9,10 +9,18 @@ from litestar import Request, Response
 from litestar.exceptions import ClientException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
-from node.dossier_service import DossierError, NotFound
+from rules.errors import DossierError, NotFound
 from rules.lifecycle import IllegalTransition
 from storage.blob_store import BlobTooLarge
-from web.node_api.upload import UploadError
+
+
+class UploadError(Exception):
+    """A request body that cannot be taken as an upload; ``status`` is the answer's code."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.field = field
+        self.status = status
 
 
 def _body(

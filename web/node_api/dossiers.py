@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 import anyio
@@ -13,32 +12,15 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from node import dossier_service, dossier_store
 from node.dossier_service import DossierError, ReceiveRequest
 from node.runtime import NodeRuntime
-from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
-from rules.errors import aware_time, check_year
+from rules.clock import to_utc_iso, utc_now
 from rules.transitions import TransitionRequest
+from web.json_api.errors import UploadError
 from web.json_api.identity import CurrentActor
+from web.json_api.params import parse_bound
 from web.json_api.schemas import DossierOut, DossierPage, dossier_out
-from web.node_api.upload import UploadError, receive_upload
+from web.node_api.upload import receive_upload
 
 Runtime = NamedDependency[NodeRuntime]
-
-
-def parse_bound(value: str | None, name: str, *, end: bool) -> str | None:
-    """A date (office-local whole day; ``to`` is inclusive) or an ISO datetime with offset."""
-    if value is None or value == "":
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            check_year(day.year, name)
-            day += timedelta(days=1 if end else 0)
-            return to_utc_iso(datetime.combine(day, time.min, OFFICE_TZ))
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise DossierError(
-            f"{name} must be a date (2027-02-05) or an ISO 8601 time", name
-        ) from None
-    return to_utc_iso(aware_time(moment, name, "2027-02-05T00:00:00+07:00"))
 
 
 class DossierController(Controller):

@@ -13,7 +13,8 @@ from node import dossier_store, event_log, reference_data
 from rules import indicators
 from rules.clock import from_utc_iso, utc_now
 from storage.migrations import schema_version
-from web.node_api.dossiers import Runtime, parse_bound
+from web.json_api.params import parse_bound
+from web.node_api.dossiers import Runtime
 
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
 

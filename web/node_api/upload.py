@@ -10,15 +10,9 @@ from litestar import Request
 
 from node import mime
 from storage.blob_store import BlobStore, IncomingBlob
+from web.json_api.errors import UploadError
 
 MAX_FIELD_BYTES = 4096
-
-
-class UploadError(Exception):
-    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
 
 
 @dataclass
