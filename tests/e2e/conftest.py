@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.support.mosquitto import Mosquitto, plain_config
+from tests.support.mosquitto import Mosquitto
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    workdir = tmp_path / "mosquitto"
-    workdir.mkdir()
-    b = Mosquitto(workdir, plain_config(workdir))
-    try:
-        yield b.start()
-    finally:
-        b.close()
+def broker(mosquitto: Mosquitto) -> Mosquitto:
+    """The plain broker of ``tests/support/broker_fixtures.py``, under the name e2e tests use."""
+    return mosquitto
