@@ -14,7 +14,8 @@ from datetime import time
 import apsw
 
 from node import reference_data
-from node.reference_data import CALENDAR_STREAM, CATALOG_STREAM, Procedure
+from node.reference_data import Procedure
+from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
 from rules.work_calendar import WorkCalendar
 
 _KEY_SQL = (

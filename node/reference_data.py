@@ -16,13 +16,11 @@ import msgspec
 
 from node import event_log
 from rules.event_kinds import CalendarDaySet, ProcedureUpserted
+from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
 from rules.work_calendar import WorkCalendar
 
 # The calendars and the sample catalog shipped with the node (imported by ``motcua init``).
 SHIPPED_DATA = Path(__file__).resolve().parent / "data"
-
-CATALOG_STREAM = "catalog"
-CALENDAR_STREAM = "calendar"
 
 T = TypeVar("T")
 

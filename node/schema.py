@@ -5,14 +5,9 @@ Append new migrations at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import apsw
 
-from rules.clock import to_utc_iso, utc_now
-from storage.db import DatabaseError
-
-Migration = Callable[[apsw.Connection], None]
+from storage.migrations import Migration, applied, apply_migrations
 
 
 def m001_event_log(conn: apsw.Connection) -> None:
@@ -221,48 +216,9 @@ MIGRATIONS: list[tuple[str, Migration]] = [
 ]
 
 
-def applied(conn: apsw.Connection) -> list[str]:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    return [str(r[0]) for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
-
-
 def migrate(conn: apsw.Connection) -> list[str]:
     """Bring the node's database up to date; return the names applied now."""
     return apply_migrations(conn, MIGRATIONS)
-
-
-def apply_migrations(conn: apsw.Connection, migrations: list[tuple[str, Migration]]) -> list[str]:
-    """Apply what is missing, each in its own transaction; return the names applied now.
-
-    Also the city's SQLite store's runner: one list per database, one way to apply it.
-    """
-    done = set(applied(conn))
-    known = {name for name, _ in migrations}
-    unknown = done - known
-    if unknown:
-        raise DatabaseError(
-            f"the database has migrations this software does not know: {sorted(unknown)}; "
-            "it was written by a newer motcua-edge"
-        )
-    now_applied = []
-    for name, migration in migrations:
-        if name in done:
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            migration(conn)
-            conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                (name, to_utc_iso(utc_now())),
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        now_applied.append(name)
-    return now_applied
 
 
 def schema_version(conn: apsw.Connection) -> str:

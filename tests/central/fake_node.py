@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import uuid6
 
-from node.reference_data import CALENDAR_STREAM
 from rules.clock import to_utc_iso
 from rules.event_kinds import (
     CalendarDaySet,
@@ -24,6 +23,7 @@ from rules.event_kinds import (
     kind_of,
 )
 from rules.event_record import EVENT_FORMAT, EventRecord
+from rules.reference_streams import CALENDAR_STREAM
 from sync import topics, wire
 from sync.topics import Lane
 
