@@ -26,7 +26,7 @@ from rules.event_kinds import (
 )
 from rules.event_record import EVENT_FORMAT, EventRecord
 from rules.lifecycle import Action, Status
-from rules.reference_entries import CALENDAR_STREAM, CATALOG_STREAM
+from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
 
 _SHA: Final = re.compile(r"\A[0-9a-f]{64}\Z")
 _ID: Final = re.compile(r"\A[0-9A-Za-z-]{1,64}\Z")

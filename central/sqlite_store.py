@@ -1,14 +1,15 @@
 """The city store in one SQLite file (the default): ``DIR/central.sqlite3``.
 
-Opened the node's way (``storage/db.py``): WAL, ``synchronous=FULL``, a busy timeout and
-``BEGIN IMMEDIATE`` for every write, so a batch is acknowledged only after a commit that
-survives power loss. SQLite has one writer at a time, which is also the per-node lock:
-several receiver processes on one machine share the file safely.
+Opened and migrated the node's way (``storage/db.py``, ``storage/migrations.py``): WAL,
+``synchronous=FULL``, a busy timeout and ``BEGIN IMMEDIATE`` for every write, so a batch
+is acknowledged only after a commit that survives power loss. SQLite has one writer at a
+time, which is also the per-node lock: several receiver processes on one machine share
+the file safely.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,7 @@ import apsw
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from storage.db import Database, DatabaseError, connect
-from storage.migrations import apply_migrations
-
-Migration = Callable[[apsw.Connection], None]
+from storage.migrations import Migration, apply_migrations
 
 
 def m001_central(conn: apsw.Connection) -> None:
@@ -117,7 +116,7 @@ def m001_central(conn: apsw.Connection) -> None:
 
 
 def m002_diverged(conn: apsw.Connection) -> None:
-    # When a held seq came again as another event: see SqlCentralStore.apply_batch.
+    # When a held seq came again as another event: see sql_batches.apply_batch.
     conn.execute("ALTER TABLE nodes ADD COLUMN diverged_at TEXT")
 
 

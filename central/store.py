@@ -2,8 +2,8 @@
 
 Shaped like Litestream's ``ReplicaClient``: every method is one durable operation with a
 one-line contract. ``SqliteCentralStore`` (default) and ``PostgresCentralStore`` share the
-SQL in ``sql_store.py`` and differ only in how they connect, lock and migrate; the store
-contract tests run against both.
+SQL and row mappings (``sql_store.py`` and the ``sql_*.py`` modules it runs) and differ only
+in how they connect, lock and migrate; the store contract tests run against both.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Appending to and reading the event log, the node's source of truth and outbox.
 
 Appends happen inside the caller's write transaction, together with the projection
-update, so an event and its effect are committed (and fsync'd) as one.
+update, so an event and its effect are committed (and fsync'd) as one. The row mapping
+is shared with the city's store (``storage/event_rows.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import apsw
 import uuid6
@@ -15,8 +15,7 @@ import uuid6
 from rules.clock import to_utc_iso, utc_now
 from rules.event_kinds import EventBody, encode_body, kind_of
 from rules.event_record import EVENT_FORMAT, EventRecord
-
-_COLUMNS = "origin, seq, id, stream, kind, recorded_at, actor, format, body"
+from storage.event_rows import EVENT_COLUMNS, event_from_row, event_values
 
 
 def head_seq(conn: apsw.Connection, origin: str) -> int:
@@ -46,18 +45,8 @@ def append(
 def insert(conn: apsw.Connection, record: EventRecord) -> None:
     """Store a record as it is (also for records replicated from another origin)."""
     conn.execute(
-        f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            record.origin,
-            record.seq,
-            record.id,
-            record.stream,
-            record.kind,
-            record.recorded_at,
-            record.actor,
-            record.format,
-            record.body,
-        ),
+        f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        event_values(record),
     )
 
 
@@ -69,41 +58,26 @@ def id_at(conn: apsw.Connection, origin: str, seq: int) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _record(row: tuple[Any, ...]) -> EventRecord:
-    origin, seq, id_, stream, kind, recorded_at, actor, fmt, body = row
-    return EventRecord(
-        str(origin),
-        int(seq),
-        str(id_),
-        str(stream),
-        str(kind),  # type: ignore[call-overload]
-        str(recorded_at),
-        str(actor),
-        int(fmt),
-        bytes(body),
-    )  # type: ignore[call-overload,arg-type]
-
-
 def for_stream(conn: apsw.Connection, stream: str) -> list[EventRecord]:
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM events WHERE stream = ? ORDER BY recorded_at, origin, seq",
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE stream = ? ORDER BY recorded_at, origin, seq",
         (stream,),
     )
-    return [_record(r) for r in rows]
+    return [event_from_row(r) for r in rows]
 
 
 def after(conn: apsw.Connection, origin: str, seq: int, limit: int) -> list[EventRecord]:
     """Events of ``origin`` with seq > ``seq``, in order: what the sender ships next."""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
         (origin, seq, limit),
     )
-    return [_record(r) for r in rows]
+    return [event_from_row(r) for r in rows]
 
 
 def iter_all(conn: apsw.Connection) -> Iterator[EventRecord]:
-    for row in conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY origin, seq"):
-        yield _record(row)
+    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY origin, seq"):
+        yield event_from_row(row)
 
 
 def gaps(conn: apsw.Connection) -> list[str]:

@@ -15,7 +15,7 @@ import apsw
 
 from node import reference_data
 from node.reference_data import Procedure
-from rules.reference_entries import CALENDAR_STREAM, CATALOG_STREAM
+from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
 from rules.work_calendar import WorkCalendar
 
 _KEY_SQL = (

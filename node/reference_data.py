@@ -17,13 +17,12 @@ from node import event_log
 from rules.actor import Actor
 from rules.event_kinds import CalendarDaySet, ProcedureUpserted
 from rules.reference_entries import (
-    CALENDAR_STREAM,
-    CATALOG_STREAM,
     CalendarEntry,
     ProcedureEntry,
     calendar_event,
     procedure_event,
 )
+from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
 from rules.work_calendar import WorkCalendar
 
 # The calendars and the sample catalog shipped with the node (imported by ``motcua init``).

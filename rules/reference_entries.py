@@ -16,10 +16,6 @@ import msgspec
 
 from rules.event_kinds import CalendarDaySet, ProcedureUpserted
 
-# The streams reference-data events are appended to (a dossier's stream is its id).
-CATALOG_STREAM = "catalog"
-CALENDAR_STREAM = "calendar"
-
 T = TypeVar("T")
 
 

@@ -23,7 +23,7 @@ from rules.event_kinds import (
     kind_of,
 )
 from rules.event_record import EVENT_FORMAT, EventRecord
-from rules.reference_entries import CALENDAR_STREAM
+from rules.reference_streams import CALENDAR_STREAM
 from sync import topics, wire
 from sync.topics import Lane
 
