@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
-import uvicorn
 
 from cli.common import data_dir_option, fail
 from node.runtime import NodeRuntime, open_node
@@ -16,6 +15,7 @@ from scanner_ingest.service import IngestService
 from settings.node import ConfigError
 from storage.db import DatabaseError
 from uplink.node_link import NodeLink, start_link
+from web.json_api.serve import serve_http
 from web.node_api.app import create_app
 
 
@@ -71,10 +71,4 @@ def serve_node(
             *on_shutdown,
         ],
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-    )
+    serve_http(app, host, port, log_level)
