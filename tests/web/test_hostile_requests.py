@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from node import dossier_store
 from tests.node.helpers import create
+from web.json_api.params import MAX_OFFSET
 
 Client = TestClient[Litestar]
 
@@ -23,6 +24,7 @@ PAGED = ["/api/v1/dossiers", "/api/v1/ingest/unfiled"]
     [
         ("offset", "4896568060221307486208"),  # past SQLite's integer range
         ("offset", str(2**63)),
+        ("offset", str(MAX_OFFSET + 1)),
         ("offset", "-1"),
         ("limit", "0"),
         ("limit", "501"),
@@ -39,7 +41,7 @@ def test_paging_out_of_range_is_a_400_naming_the_field(
 
 @pytest.mark.parametrize("path", PAGED)
 def test_the_largest_offset_is_an_empty_page(client: Client, path: str) -> None:
-    response = client.get(path, params={"offset": str(2**63 - 1)})
+    response = client.get(path, params={"offset": str(MAX_OFFSET)})
     assert response.status_code == 200, response.text
     assert response.json()["items"] == []
 

@@ -12,8 +12,10 @@ from litestar.params import PathParameter, QueryParameter
 
 MAX_LIMIT = 500
 # SQLite and PostgreSQL hold LIMIT/OFFSET in a signed 64-bit integer: a larger ``offset``
-# used to reach the database and fail there as a 500.
-MAX_OFFSET = 2**63 - 1
+# used to reach the database and fail there as a 500. The bound is the largest integer a
+# JSON number holds exactly (the document states bounds as floats, and 2**63 - 1 would be
+# published rounded up to 2**63), far past any real list.
+MAX_OFFSET = 2**53 - 1
 
 # No C0/C1 control characters: a NUL in a LIKE pattern ends it early in SQLite (``q=%00``
 # matched every dossier) and PostgreSQL refuses NUL in text outright.

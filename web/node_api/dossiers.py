@@ -19,6 +19,7 @@ from web.json_api.params import Limit, Offset, SearchQuery, TextId
 from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, DossierPage, dossier_out
 from web.node_api.upload import UploadError, receive_upload
+from web.node_api.upload_doc import UploadOperation
 
 Runtime = NamedDependency[NodeRuntime]
 ActorHeader = Annotated[str, HeaderParameter(name="X-Actor", max_length=100)]
@@ -104,6 +105,7 @@ class DossierController(Controller):
         "/{dossier_id:str}/documents",
         name="dossiers:attach",
         responses=errors(400, 404, 413),
+        operation_class=UploadOperation,
         request_max_body_size=None,
     )
     async def attach(

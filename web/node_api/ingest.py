@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
@@ -9,6 +12,20 @@ from scanner_ingest import retry, status, unfiled
 from web.json_api.params import Limit, Offset, TextId
 from web.json_api.responses import errors
 from web.node_api.dossiers import ActorHeader, Runtime
+
+
+class RejectIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``unfiled.RejectRequest`` with its "not blank" rule said in the schema too."""
+
+    note: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=2000,
+            pattern=r"\S",
+            description="Why the scan is not a document of any dossier: required, not blank.",
+        ),
+    ]
 
 
 def _conflict(_: Request, exc: unfiled.AlreadyDecided) -> Response[dict[str, object]]:  # type: ignore[type-arg]
@@ -59,11 +76,11 @@ class IngestController(Controller):
     def reject(
         self,
         part_id: TextId,
-        data: JSONBody[unfiled.RejectRequest],
+        data: JSONBody[RejectIn],
         runtime: Runtime,
         actor: ActorHeader = "api",
     ) -> unfiled.UnfiledOut:
-        return unfiled.reject(runtime, part_id, data, actor)
+        return unfiled.reject(runtime, part_id, unfiled.RejectRequest(data.note), actor)
 
     @get("/quarantine", name="ingest:quarantine", responses=errors(), sync_to_thread=True)
     def list_quarantine(self, runtime: Runtime) -> list[retry.QuarantinedOut]:
