@@ -77,6 +77,17 @@ def test_json_nested_1000_deep_is_a_400(client: Client) -> None:
     assert "nested too deeply" in response.json()["detail"]
 
 
+def test_a_json_body_over_the_limit_is_a_413_with_the_error_body(client: Client) -> None:
+    body = b'{"note": "' + b"x" * 11_000_000 + b'"}'
+    response = client.post(
+        "/api/v1/ingest/unfiled/x/reject",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["status_code"] == 413
+
+
 def _parts(count: int, boundary: str = "b0undary") -> tuple[bytes, dict[str, str]]:
     body = "".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\nv\r\n'

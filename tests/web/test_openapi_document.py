@@ -29,10 +29,11 @@ def test_every_operation_documents_its_errors_with_the_error_body(client: Client
     paths = document(client)["paths"]
     expected = {
         ("get", "/api/v1/dossiers/{dossier_id}"): {"400", "404", "500"},
-        ("post", "/api/v1/dossiers/{dossier_id}/transitions"): {"400", "404", "409", "500"},
+        ("post", "/api/v1/dossiers"): {"400", "413", "500"},
+        ("post", "/api/v1/dossiers/{dossier_id}/transitions"): {"400", "404", "409", "413", "500"},
         ("post", "/api/v1/dossiers/{dossier_id}/documents"): {"400", "404", "413", "500"},
-        ("post", "/api/v1/ingest/unfiled/{part_id}/assign"): {"400", "404", "409", "500"},
-        ("post", "/api/v1/ingest/unfiled/{part_id}/reject"): {"400", "404", "409", "500"},
+        ("post", "/api/v1/ingest/unfiled/{part_id}/assign"): {"400", "404", "409", "413", "500"},
+        ("post", "/api/v1/ingest/unfiled/{part_id}/reject"): {"400", "404", "409", "413", "500"},
         ("post", "/api/v1/ingest/quarantine/{quarantine_id}/retry"): {"400", "404", "500"},
     }
     for (method, path), statuses in expected.items():

@@ -181,7 +181,7 @@ class DossierController(Controller):
     @post(
         "/{dossier_id:str}/transitions",
         name="dossiers:transition",
-        responses=errors(400, 404, 409, 503),
+        responses=errors(400, 404, 409, 413, 503),
         sync_to_thread=True,
     )
     def transition(

@@ -26,7 +26,8 @@ _WHY = {
     404: "No such resource here.",
     409: "Not allowed in the current state (a lifecycle step or a scan already decided)."
     " Nothing was changed.",
-    413: "The file is larger than the configured upload limit. Nothing was kept.",
+    413: "The body is too large (a file: the node's documents.max_upload_bytes; a JSON"
+    " body: Litestar's 10 MB). Nothing was kept.",
     500: "A defect of the server, logged with its traceback under `request_id`.",
     503: "The city's store is unavailable; try again later.",
 }

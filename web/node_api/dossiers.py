@@ -47,7 +47,7 @@ class DossierController(Controller):
     path = "/api/v1/dossiers"
     tags = ["dossiers"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @post("/", name="dossiers:receive", responses=errors(400), sync_to_thread=True)
+    @post("/", name="dossiers:receive", responses=errors(400, 413), sync_to_thread=True)
     def receive(
         self, data: JSONBody[ReceiveRequest], runtime: Runtime, actor: ActorHeader = "api"
     ) -> DossierOut:
@@ -88,7 +88,7 @@ class DossierController(Controller):
     @post(
         "/{dossier_id:str}/transitions",
         name="dossiers:transition",
-        responses=errors(400, 404, 409),
+        responses=errors(400, 404, 409, 413),
         sync_to_thread=True,
     )
     def transition(

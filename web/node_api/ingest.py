@@ -53,7 +53,7 @@ class IngestController(Controller):
     @post(
         "/unfiled/{part_id:str}/assign",
         name="ingest:assign",
-        responses=errors(400, 404, 409),
+        responses=errors(400, 404, 409, 413),
         status_code=200,
         sync_to_thread=True,
     )
@@ -69,7 +69,7 @@ class IngestController(Controller):
     @post(
         "/unfiled/{part_id:str}/reject",
         name="ingest:reject",
-        responses=errors(400, 404, 409),
+        responses=errors(400, 404, 409, 413),
         status_code=200,
         sync_to_thread=True,
     )
