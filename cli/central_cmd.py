@@ -136,11 +136,10 @@ def init_cmd(
 @click.option("--port", type=int, default=None, help="Port [default: api.port, 8090].")
 def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
     """Run the receiver (MQTT) and the city API until stopped."""
-    import uvicorn
-
     from central.receiver import Receiver
     from central.runtime import open_central
     from web.city_api.app import create_central_app
+    from web.json_api.serve import serve_http
 
     try:
         runtime = open_central(data_dir)
@@ -174,13 +173,7 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
 
     app = create_central_app(runtime, receiver_status=receiver.status, on_shutdown=[shutdown])
     try:
-        uvicorn.run(
-            app,
-            host=host or cfg.api.host,
-            port=port or cfg.api.port,
-            log_level="info",
-            access_log=False,
-        )
+        serve_http(app, host or cfg.api.host, port or cfg.api.port)
     finally:  # reached when uvicorn returns without a signal (both are idempotent)
         receiver.stop()
         runtime.close()

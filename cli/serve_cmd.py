@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
-import uvicorn
 
 from cli.common import data_dir_option, fail
 from node.runtime import NodeRuntime, open_node
@@ -17,6 +16,7 @@ from settings.loading import ConfigError
 from storage.db import DatabaseError
 from uplink.connect import start_link
 from uplink.node_link import NodeLink
+from web.json_api.serve import serve_http
 from web.node_api.app import create_app
 
 
@@ -72,10 +72,4 @@ def serve_node(
             *on_shutdown,
         ],
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-    )
+    serve_http(app, host, port, log_level)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +51,10 @@ class LiveNode:
         return self.log_path.read_text(errors="replace")
 
 
-def start_node(data_dir: Path, port: int | None = None, timeout: float = 30.0) -> LiveNode:
+def start_node(
+    data_dir: Path, port: int | None = None, timeout: float = 30.0, file_limit: int | None = None
+) -> LiveNode:
+    """``file_limit``: the process's open-file limit (soft and hard), as a unit would set."""
     port = port or free_port()
     log_path = data_dir.parent / f"serve-{port}.log"
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
@@ -68,6 +73,7 @@ def start_node(data_dir: Path, port: int | None = None, timeout: float = 30.0) -
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
+        preexec_fn=None if file_limit is None else _limit_files(file_limit),
     )
     log.close()
     node = LiveNode(data_dir, port, process, log_path)
@@ -83,3 +89,10 @@ def start_node(data_dir: Path, port: int | None = None, timeout: float = 30.0) -
         time.sleep(0.05)
     node.kill()
     raise RuntimeError(f"motcua serve did not answer within {timeout}s:\n{node.log()}")
+
+
+def _limit_files(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply

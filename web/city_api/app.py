@@ -16,7 +16,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.params import (
-    FromPath,
     FromQuery,
     JSONBody,
     PathParameter,
@@ -31,9 +30,11 @@ from rules import indicators
 from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.transitions import TransitionRequest
+from web.json_api.allow import complete_allow_header
 from web.json_api.errors import HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
-from web.json_api.params import parse_bound
+from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
+from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, dossier_out
 
 Central = NamedDependency[CentralRuntime]
@@ -109,13 +110,13 @@ class NodeController(Controller):
     path = "/api/v1/nodes"
     tags = ["nodes"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/", name="nodes:list", sync_to_thread=True)
+    @get("/", name="nodes:list", responses=errors(503), sync_to_thread=True)
     def list_nodes(self, central: Central) -> list[NodeOut]:
         counts = central.store.dossier_counts()
         return [node_out(r, counts.get(r.node_id, (0, 0))) for r in central.store.list_nodes()]
 
-    @get("/{node_id:str}", name="nodes:get", sync_to_thread=True)
-    def get_node(self, node_id: FromPath[str], central: Central) -> NodeOut:
+    @get("/{node_id:str}", name="nodes:get", responses=errors(400, 404, 503), sync_to_thread=True)
+    def get_node(self, node_id: TextId, central: Central) -> NodeOut:
         row = central.store.get_node(node_id)
         if row is None:
             raise NotFound(f"no node {node_id!r} has replicated here")
@@ -126,19 +127,19 @@ class DossierController(Controller):
     path = "/api/v1/dossiers"
     tags = ["dossiers"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/", name="dossiers:list", sync_to_thread=True)
+    @get("/", name="dossiers:list", responses=errors(400, 503), sync_to_thread=True)
     def search(
         self,
         central: Central,
-        node: FromQuery[str | None] = None,
-        q: FromQuery[str | None] = None,
+        node: NodeFilter = None,
+        q: SearchQuery = None,
         status: Annotated[int | None, QueryParameter(ge=1, le=10)] = None,
         overdue: FromQuery[bool | None] = None,
         conflicted: FromQuery[bool | None] = None,
         from_: Annotated[str | None, QueryParameter(name="from")] = None,
         to: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> CentralDossierPage:
         now = utc_now()
         query = DossierQuery(
@@ -157,17 +158,27 @@ class DossierController(Controller):
         items = [_with_node(dossier_out(s, now), n) for n, s in found]
         return CentralDossierPage(items, total, limit, offset)
 
-    @get("/{dossier_id:str}", name="dossiers:get", sync_to_thread=True)
-    def get_one(self, dossier_id: FromPath[str], central: Central) -> CentralDossierOut:
+    @get(
+        "/{dossier_id:str}",
+        name="dossiers:get",
+        responses=errors(400, 404, 503),
+        sync_to_thread=True,
+    )
+    def get_one(self, dossier_id: TextId, central: Central) -> CentralDossierOut:
         view = central.store.get_dossier(dossier_id)
         if view is None:
             raise NotFound(f"no dossier with id {dossier_id!r}")
         return _with_node(dossier_out(view.state, utc_now(), view.events), view.node_id)
 
-    @post("/{dossier_id:str}/transitions", name="dossiers:transition", sync_to_thread=True)
+    @post(
+        "/{dossier_id:str}/transitions",
+        name="dossiers:transition",
+        responses=errors(400, 404, 409, 413, 503),
+        sync_to_thread=True,
+    )
     def transition(
         self,
-        dossier_id: FromPath[str],
+        dossier_id: TextId,
         data: JSONBody[TransitionRequest],
         central: Central,
         actor: CurrentActor,
@@ -188,11 +199,11 @@ class ReportController(Controller):
     path = "/api/v1"
     tags = ["reports"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/stats", name="stats", sync_to_thread=True)
+    @get("/stats", name="stats", responses=errors(400, 404, 503), sync_to_thread=True)
     def stats(
         self,
         central: Central,
-        node: FromQuery[str | None] = None,
+        node: NodeFilter = None,
         from_: Annotated[str | None, QueryParameter(name="from")] = None,
         to: FromQuery[str | None] = None,
     ) -> indicators.Stats:
@@ -206,7 +217,7 @@ class ReportController(Controller):
             utc_now(),
         )
 
-    @get("/receiver", name="receiver", sync_to_thread=True)
+    @get("/receiver", name="receiver", responses=errors(503), sync_to_thread=True)
     def receiver(self, central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
         rejected: dict[str, int] = {}
         by_node: dict[str, dict[str, int]] = {}
@@ -232,7 +243,12 @@ class ReportController(Controller):
             "mqtt": status() if status is not None else None,
         }
 
-    @get("/documents/{sha256:str}", name="documents:get", sync_to_thread=True)
+    @get(
+        "/documents/{sha256:str}",
+        name="documents:get",
+        responses=errors(400, 404, 503),
+        sync_to_thread=True,
+    )
     def document(self, sha256: SHA256, central: Central) -> File:
         if central.store.blob_size(sha256) is None:
             raise NotFoundException(f"no file with SHA-256 {sha256} is held here")
@@ -244,7 +260,7 @@ class ReportController(Controller):
         )
 
 
-@get("/healthz", name="health", sync_to_thread=True, tags=["health"])
+@get("/healthz", name="health", responses=errors(503), sync_to_thread=True, tags=["health"])
 def healthz(central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
     status = request.app.state.get("receiver_status")
     return {
@@ -277,6 +293,7 @@ def create_central_app(
             **ACTOR_DEPENDENCY,
         },
         exception_handlers={**HANDLERS, StoreError: _store_error},
+        before_send=[complete_allow_header],
         openapi_config=OpenAPIConfig(
             title="motcua-edge city data centre", version="1", path="/schema"
         ),

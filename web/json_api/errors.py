@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import ClientException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from rules.errors import DossierError, NotFound
@@ -21,6 +23,10 @@ class UploadError(Exception):
         super().__init__(message)
         self.field = field
         self.status = status
+
+
+log = logging.getLogger(__name__)
+REQUEST_ID_HEADER = "X-Request-Id"
 
 
 def _body(
@@ -100,7 +106,37 @@ def _client_error(_: Request, exc: ClientException) -> Response[dict[str, object
     return _body(exc.status_code, exc.detail, field, extra=exc.extra, headers=exc.headers)
 
 
+def _too_deep(request: Request, exc: RecursionError) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    # msgspec refuses to go deeper than its recursion limit while decoding a body; any
+    # other RecursionError is a defect of ours.
+    if "deserializing" not in str(exc):
+        return _unexpected(request, exc)
+    return _body(400, "the request body is nested too deeply (JSON arrays and objects)")
+
+
+def _other_http(_: Request, exc: HTTPException) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    return _body(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    """A defect: logged once with its traceback, and an id the caller can quote to find it."""
+    request_id = uuid.uuid4().hex
+    log.error(
+        "unexpected_error request_id=%s method=%s path=%r",
+        request_id,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    body = _body(500, "Internal Server Error", headers={REQUEST_ID_HEADER: request_id})
+    body.content["request_id"] = request_id
+    return body
+
+
 HANDLERS: ExceptionHandlersMap = {
+    Exception: _unexpected,
+    HTTPException: _other_http,
+    RecursionError: _too_deep,
     ClientException: _client_error,
     UnicodeDecodeError: _not_utf8,
     DossierError: _dossier_error,

@@ -9,6 +9,7 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 
 from node.runtime import NodeRuntime
+from web.json_api.allow import complete_allow_header
 from web.json_api.errors import HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY
 from web.node_api.dossiers import DossierController
@@ -43,6 +44,7 @@ def create_app(
             **ACTOR_DEPENDENCY,
         },
         exception_handlers=HANDLERS,
+        before_send=[complete_allow_header],
         openapi_config=OpenAPIConfig(title="motcua-edge node", version="1", path="/schema"),
         on_startup=[_without_app(hook) for hook in on_startup],
         on_shutdown=[_without_app(hook) for hook in on_shutdown],

@@ -7,7 +7,7 @@ from typing import Annotated
 import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from node import dossier_service, dossier_store
 from node.dossier_service import DossierError, ReceiveRequest
@@ -16,9 +16,11 @@ from rules.clock import to_utc_iso, utc_now
 from rules.transitions import TransitionRequest
 from web.json_api.errors import UploadError
 from web.json_api.identity import CurrentActor
-from web.json_api.params import parse_bound
+from web.json_api.params import Limit, Offset, SearchQuery, TextId, parse_bound
+from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, DossierPage, dossier_out
 from web.node_api.upload import receive_upload
+from web.node_api.upload_doc import UploadOperation
 
 Runtime = NamedDependency[NodeRuntime]
 
@@ -27,24 +29,24 @@ class DossierController(Controller):
     path = "/api/v1/dossiers"
     tags = ["dossiers"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @post("/", name="dossiers:receive", sync_to_thread=True)
+    @post("/", name="dossiers:receive", responses=errors(400, 413), sync_to_thread=True)
     def receive(
         self, data: JSONBody[ReceiveRequest], runtime: Runtime, actor: CurrentActor
     ) -> DossierOut:
         state = dossier_service.receive(runtime, data, actor)
         return dossier_out(state, utc_now())
 
-    @get("/", name="dossiers:list", sync_to_thread=True)
+    @get("/", name="dossiers:list", responses=errors(400), sync_to_thread=True)
     def search(
         self,
         runtime: Runtime,
-        q: FromQuery[str | None] = None,
+        q: SearchQuery = None,
         status: Annotated[int | None, QueryParameter(ge=1, le=10)] = None,
         overdue: FromQuery[bool | None] = None,
         from_: Annotated[str | None, QueryParameter(name="from")] = None,
         to: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> DossierPage:
         now = utc_now()
         f = dossier_store.DossierFilter(
@@ -60,15 +62,20 @@ class DossierController(Controller):
         states, total = dossier_store.query(runtime.db.read(), f)
         return DossierPage([dossier_out(s, now) for s in states], total, limit, offset)
 
-    @get("/{dossier_id:str}", name="dossiers:get", sync_to_thread=True)
-    def get_one(self, dossier_id: FromPath[str], runtime: Runtime) -> DossierOut:
+    @get("/{dossier_id:str}", name="dossiers:get", responses=errors(400, 404), sync_to_thread=True)
+    def get_one(self, dossier_id: TextId, runtime: Runtime) -> DossierOut:
         state, events = dossier_service.get(runtime, dossier_id)
         return dossier_out(state, utc_now(), events)
 
-    @post("/{dossier_id:str}/transitions", name="dossiers:transition", sync_to_thread=True)
+    @post(
+        "/{dossier_id:str}/transitions",
+        name="dossiers:transition",
+        responses=errors(400, 404, 409, 413),
+        sync_to_thread=True,
+    )
     def transition(
         self,
-        dossier_id: FromPath[str],
+        dossier_id: TextId,
         data: JSONBody[TransitionRequest],
         runtime: Runtime,
         actor: CurrentActor,
@@ -76,10 +83,16 @@ class DossierController(Controller):
         state = dossier_service.transition(runtime, dossier_id, data, actor)
         return dossier_out(state, utc_now())
 
-    @post("/{dossier_id:str}/documents", name="dossiers:attach", request_max_body_size=None)
+    @post(
+        "/{dossier_id:str}/documents",
+        name="dossiers:attach",
+        responses=errors(400, 404, 413),
+        operation_class=UploadOperation,
+        request_max_body_size=None,
+    )
     async def attach(
         self,
-        dossier_id: FromPath[str],
+        dossier_id: TextId,
         request: Request,  # type: ignore[type-arg]
         runtime: Runtime,
         actor: CurrentActor,

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody
 
 from scanner_ingest import retry, status, unfiled
 from web.json_api.identity import CurrentActor
+from web.json_api.params import Limit, Offset, TextId
+from web.json_api.responses import errors
 from web.node_api.dossiers import Runtime
+
+
+class RejectIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``unfiled.RejectRequest`` with its "not blank" rule said in the schema too."""
+
+    note: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=2000,
+            pattern=r"\S",
+            description="Why the scan is not a document of any dossier: required, not blank.",
+        ),
+    ]
 
 
 def _conflict(_: Request, exc: unfiled.AlreadyDecided) -> Response[dict[str, object]]:  # type: ignore[type-arg]
@@ -21,25 +38,29 @@ class IngestController(Controller):
     tags = ["ingest"]  # noqa: RUF012 - Litestar reads a plain list
     exception_handlers = {unfiled.AlreadyDecided: _conflict}  # noqa: RUF012
 
-    @get("/status", name="ingest:status", sync_to_thread=True)
+    @get("/status", name="ingest:status", responses=errors(), sync_to_thread=True)
     def get_status(self, runtime: Runtime) -> status.IngestStatus:
         return status.read(runtime)
 
-    @get("/unfiled", name="ingest:unfiled", sync_to_thread=True)
+    @get("/unfiled", name="ingest:unfiled", responses=errors(400), sync_to_thread=True)
     def list_unfiled(
         self,
         runtime: Runtime,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> unfiled.UnfiledPage:
         return unfiled.list_unfiled(runtime, limit, offset)
 
     @post(
-        "/unfiled/{part_id:str}/assign", name="ingest:assign", status_code=200, sync_to_thread=True
+        "/unfiled/{part_id:str}/assign",
+        name="ingest:assign",
+        responses=errors(400, 404, 409, 413),
+        status_code=200,
+        sync_to_thread=True,
     )
     def assign(
         self,
-        part_id: FromPath[str],
+        part_id: TextId,
         data: JSONBody[unfiled.AssignRequest],
         runtime: Runtime,
         actor: CurrentActor,
@@ -47,28 +68,33 @@ class IngestController(Controller):
         return unfiled.assign(runtime, part_id, data, actor)
 
     @post(
-        "/unfiled/{part_id:str}/reject", name="ingest:reject", status_code=200, sync_to_thread=True
+        "/unfiled/{part_id:str}/reject",
+        name="ingest:reject",
+        responses=errors(400, 404, 409, 413),
+        status_code=200,
+        sync_to_thread=True,
     )
     def reject(
         self,
-        part_id: FromPath[str],
-        data: JSONBody[unfiled.RejectRequest],
+        part_id: TextId,
+        data: JSONBody[RejectIn],
         runtime: Runtime,
         actor: CurrentActor,
     ) -> unfiled.UnfiledOut:
-        return unfiled.reject(runtime, part_id, data, actor)
+        return unfiled.reject(runtime, part_id, unfiled.RejectRequest(data.note), actor)
 
-    @get("/quarantine", name="ingest:quarantine", sync_to_thread=True)
+    @get("/quarantine", name="ingest:quarantine", responses=errors(), sync_to_thread=True)
     def list_quarantine(self, runtime: Runtime) -> list[retry.QuarantinedOut]:
         return retry.list_items(runtime)
 
     @post(
         "/quarantine/{quarantine_id:str}/retry",
         name="ingest:retry",
+        responses=errors(400, 404),
         status_code=200,
         sync_to_thread=True,
     )
     def retry_one(
-        self, quarantine_id: FromPath[str], runtime: Runtime, actor: CurrentActor
+        self, quarantine_id: TextId, runtime: Runtime, actor: CurrentActor
     ) -> retry.RetryOut:
         return retry.retry(runtime, quarantine_id, actor)

@@ -14,6 +14,7 @@ from rules import indicators
 from rules.clock import from_utc_iso, utc_now
 from storage.migrations import schema_version
 from web.json_api.params import parse_bound
+from web.json_api.responses import errors
 from web.node_api.dossiers import Runtime
 
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
@@ -23,14 +24,19 @@ class ReferenceController(Controller):
     path = "/api/v1"
     tags = ["reference"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/procedures", name="procedures:list", sync_to_thread=True)
+    @get("/procedures", name="procedures:list", responses=errors(400), sync_to_thread=True)
     def procedures(
         self, runtime: Runtime, include_old: FromQuery[bool] = False
     ) -> list[reference_data.Procedure]:
         # Served as stored: ``current`` says which version new dossiers use.
         return reference_data.list_procedures(runtime.db.read(), include_old)
 
-    @get("/documents/{sha256:str}", name="documents:get", sync_to_thread=True)
+    @get(
+        "/documents/{sha256:str}",
+        name="documents:get",
+        responses=errors(400, 404),
+        sync_to_thread=True,
+    )
     def document(self, sha256: SHA256, runtime: Runtime) -> File:
         row = (
             runtime.db.read()
@@ -51,7 +57,7 @@ class ReferenceController(Controller):
             content_disposition_type="inline",
         )
 
-    @get("/stats", name="stats", sync_to_thread=True)
+    @get("/stats", name="stats", responses=errors(400), sync_to_thread=True)
     def stats(
         self,
         runtime: Runtime,
@@ -68,7 +74,7 @@ class ReferenceController(Controller):
         )
 
 
-@get("/healthz", name="health", sync_to_thread=True, tags=["health"])
+@get("/healthz", name="health", responses=errors(), sync_to_thread=True, tags=["health"])
 def healthz(runtime: Runtime) -> dict[str, object]:
     conn = runtime.db.read()
     return {

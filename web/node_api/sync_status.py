@@ -7,12 +7,13 @@ from litestar.di import NamedDependency
 
 from node.runtime import NodeRuntime
 from uplink.status import SyncStatus, status
+from web.json_api.responses import errors
 
 
 class SyncController(Controller):
     path = "/api/v1/sync"
     tags = ["sync"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/status", name="sync:status", sync_to_thread=True)
+    @get("/status", name="sync:status", responses=errors(), sync_to_thread=True)
     def get_status(self, runtime: NamedDependency[NodeRuntime]) -> SyncStatus:
         return status(runtime)

@@ -13,6 +13,7 @@ from storage.blob_store import BlobStore, IncomingBlob
 from web.json_api.errors import UploadError
 
 MAX_FIELD_BYTES = 4096
+MAX_PARTS = 16  # a file and a few small fields; more is not an upload from our forms
 
 
 @dataclass
@@ -33,7 +34,9 @@ def _boundary(request: Request) -> str:  # type: ignore[type-arg]
 async def receive_upload(request: Request, store: BlobStore, limit: int) -> Upload:  # type: ignore[type-arg]
     """Parse the body: the part named ``file`` goes to a temporary blob, other parts are
     small text fields. On any error the partial blob is removed."""
-    parser = multipart.PushMultipartParser(_boundary(request), max_segment_count=16, strict=True)
+    parser = multipart.PushMultipartParser(
+        _boundary(request), max_segment_count=MAX_PARTS, strict=True
+    )
     blob: IncomingBlob | None = None
     upload: Upload | None = None
     fields: dict[str, str] = {}
@@ -67,7 +70,13 @@ async def receive_upload(request: Request, store: BlobStore, limit: int) -> Uplo
                             current.name if current else None,
                         )
         parser.close()
-    except multipart.ParserError as exc:
+    except multipart.ParserLimitReached as exc:
+        if blob is not None:
+            blob.abort()
+        count = "segment count" in str(exc)
+        reason = f"it has more than {MAX_PARTS} parts" if count else str(exc).lower()
+        raise UploadError(f"the multipart body is refused: {reason}") from exc
+    except multipart.MultipartError as exc:
         if blob is not None:
             blob.abort()
         raise UploadError(f"malformed multipart body: {exc}") from exc

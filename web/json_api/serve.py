@@ -1,0 +1,48 @@
+"""Run an ASGI app under uvicorn with bounded connections (``connections``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import uvicorn
+
+from web.json_api.connections import (
+    BACKLOG,
+    KEEP_ALIVE_TIMEOUT,
+    Episodes,
+    bounded_protocol,
+    install_accept_error_handler,
+    raise_file_limit,
+)
+
+log = logging.getLogger("motcua.http")
+
+
+def serve_http(app: object, host: str, port: int, log_level: str = "info") -> None:
+    """Serve until a signal stops it (uvicorn re-raises the signal once shut down)."""
+    limits = raise_file_limit()
+    episodes = Episodes()
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        http=bounded_protocol(limits, episodes),
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+        backlog=BACKLOG,
+    )
+    server = uvicorn.Server(config)
+    log.info(
+        "event=http_limits max_connections=%d file_limit=%d",
+        limits.max_connections,
+        limits.file_limit,
+    )
+
+    async def main() -> None:
+        install_accept_error_handler(asyncio.get_running_loop(), episodes)
+        await server.serve()
+
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(main())
