@@ -13,7 +13,8 @@ import click
 from cli.common import data_dir_option, fail, opened_node
 from node import dossier_store
 from node.dossier_service import DossierError
-from scanner_ingest import retry, status, unfiled
+from scanner_ingest import status, unfiled
+from scanner_ingest.quarantine import retry
 from scanner_ingest.service import IngestBusy, IngestService
 from settings.loading import ConfigError
 

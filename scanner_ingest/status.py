@@ -21,7 +21,7 @@ from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
-from scanner_ingest.quarantine import list_quarantined
+from scanner_ingest.quarantine.move import list_quarantined
 from storage.db import scalar
 
 INGEST_DIR = "ingest"

@@ -8,7 +8,7 @@ from pathlib import Path
 from scanner_ingest import reasons
 from scanner_ingest.filetypes import check_file
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.quarantine import list_quarantined, quarantine
+from scanner_ingest.quarantine.move import list_quarantined, quarantine
 from scanner_ingest.stability import Readiness, StabilityTracker, Verdict
 from tests.scanner_ingest import filegen as gen
 

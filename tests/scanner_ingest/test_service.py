@@ -17,7 +17,7 @@ import pytest
 
 from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.quarantine import list_quarantined
+from scanner_ingest.quarantine.move import list_quarantined
 from scanner_ingest.watcher import FolderWatcher
 from storage.db import scalar
 from tests.scanner_ingest import filegen as gen
@@ -313,29 +313,3 @@ def test_stop_is_prompt_and_idempotent(make_node: MakeNode, pdf_worker: PdfWorke
         pass
     service.stop()
     assert not any(t.name.startswith("ingest-") for t in threading.enumerate())
-
-
-def test_a_source_that_cannot_be_removed_is_quarantined_once(
-    make_node: MakeNode, share: Path, pdf_worker: PdfWorker, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rt = make_node(rescan_seconds=0.5)
-    stuck = share / "notes.txt"
-    locked = threading.Event()
-    locked.set()
-    real_unlink = Path.unlink
-
-    def unlink(self: Path, missing_ok: bool = False) -> None:
-        if self == stuck and locked.is_set():
-            raise PermissionError(13, "Permission denied")  # e.g. a read-only share
-        real_unlink(self, missing_ok=missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", unlink)
-    with running(rt, pdf_worker) as service:
-        stuck.write_text("not a scan")
-        wait_until(lambda: service._giving_up.is_held(stuck), what="the source held")
-        rescans = service.rescans
-        wait_until(lambda: service.rescans >= rescans + 2, what="two more rescans")
-        assert [q.record.file for q in list_quarantined(share / "quarantine")] == ["notes.txt"]
-        locked.clear()  # the share becomes writable again
-        wait_until(lambda: not stuck.exists(), what="the source removed")
-    assert [q.record.file for q in list_quarantined(share / "quarantine")] == ["notes.txt"]

@@ -7,7 +7,8 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from scanner_ingest import retry, status, unfiled
+from scanner_ingest import status, unfiled
+from scanner_ingest.quarantine import retry
 from web.node_api.dossiers import ActorHeader, Runtime
 
 

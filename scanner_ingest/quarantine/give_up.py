@@ -1,6 +1,6 @@
 """Giving up on a file: quarantine it, record a receipt, and cope with a source that stays.
 
-``quarantine.quarantine`` copies the file and its reason durably, then removes the source.
+``move.quarantine`` copies the file and its reason durably, then removes the source.
 If that removal fails (a read-only share, a file locked by the scanner) the copy is already
 in quarantine: the source must not be quarantined again, so it is held here and only its
 removal is retried. A file is recognised as held by its path, size and mtime, and only
@@ -20,7 +20,7 @@ from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import receipts
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.names import nfc
-from scanner_ingest.quarantine import SourceChangedWhileCopied, list_quarantined, quarantine
+from scanner_ingest.quarantine.move import SourceChangedWhileCopied, list_quarantined, quarantine
 
 log = logging.getLogger(__name__)
 

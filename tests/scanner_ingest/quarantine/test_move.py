@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner_ingest import quarantine as quarantine_mod
 from scanner_ingest import reasons
-from scanner_ingest.quarantine import (
+from scanner_ingest.quarantine import move as quarantine_mod
+from scanner_ingest.quarantine.move import (
     REASON_SUFFIX,
     SourceChangedWhileCopied,
     list_quarantined,

@@ -20,7 +20,7 @@ from node.runtime import NodeRuntime
 from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.moves import fsync_dir, move_unique
-from scanner_ingest.quarantine import REASON_SUFFIX, QuarantinedFile, list_quarantined
+from scanner_ingest.quarantine.move import REASON_SUFFIX, QuarantinedFile, list_quarantined
 
 log = logging.getLogger(__name__)
 
