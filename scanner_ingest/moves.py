@@ -1,6 +1,8 @@
 """Moving a scan's source file under a free name: into processed/, or back from quarantine.
 
 Guarantees of ``move_unique``:
+- Every name fits: a name too long for the filesystem, or for its ``(2)`` variant, is
+  shortened (``names.fit_name``), never refused with ENAMETOOLONG.
 - Never overwrites: a second ``SCN_0001.pdf`` becomes ``SCN_0001 (2).pdf``. On one
   filesystem the name is claimed with ``os.link`` (fails if taken) and the source unlinked
   after; where hard links are refused (some SMB servers), an ``O_EXCL`` placeholder is
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from scanner_ingest.names import fit_name
 from storage.blob_store import fsync_dir as fsync_local_dir
 
 _CHUNK = 1 << 20
@@ -33,13 +36,12 @@ class NoFreeName(FileExistsError):
     pass
 
 
-def candidates(name: str) -> Iterator[str]:
-    """``name``, then ``stem (2).ext``, ``stem (3).ext`` ..."""
-    dot = name.rfind(".")
-    stem, suffix = (name[:dot], name[dot:]) if dot > 0 else (name, "")
-    yield name
+def candidates(name: str, reserve: int = 0) -> Iterator[str]:
+    """``name``, then ``stem (2).ext``, ``stem (3).ext`` ..., each shortened where it would
+    not fit with ``reserve`` more bytes (``names.fit_name``)."""
+    yield fit_name(name, reserve=reserve)
     for n in range(2, 10_000):
-        yield f"{stem} ({n}){suffix}"
+        yield fit_name(name, reserve=reserve, number=n)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -123,11 +125,16 @@ def _move_across(src: Path, dest_dir: Path, name: str) -> Path:
 
 
 def claim_name(
-    tmp: Path, dest_dir: Path, name: str, *, reserved: Callable[[Path], bool] | None = None
+    tmp: Path,
+    dest_dir: Path,
+    name: str,
+    *,
+    reserved: Callable[[Path], bool] | None = None,
+    reserve: int = 0,
 ) -> Path:
-    """Give ``tmp`` (in ``dest_dir``) the first free name among ``candidates(name)``,
+    """Give ``tmp`` (in ``dest_dir``) the first free name among ``candidates(name, reserve)``,
     atomically; a name for which ``reserved`` is true is skipped."""
-    for candidate in candidates(name):
+    for candidate in candidates(name, reserve):
         final = dest_dir / candidate
         if reserved is not None and reserved(final):
             continue

@@ -6,7 +6,8 @@ Guarantees of ``quarantine``:
   ``O_EXCL`` placeholder that is then replaced.
 - Works across filesystems: the bytes are copied into a hidden temporary file in the
   quarantine folder, fsynced, given their final name, and the folder fsynced.
-- ``<name>.reason.json`` is written the same way (tmp, fsync, rename, fsync folder).
+- ``<name>.reason.json`` is written the same way (tmp, fsync, rename, fsync folder). A
+  name too long to carry that suffix is shortened first (``names.fit_name``).
 - The source is removed last, only after both are durable. If that removal fails the
   ``OSError`` propagates and the quarantined copy stays; the caller must then not forget the
   source, or it would be quarantined again.
@@ -91,7 +92,11 @@ def quarantine(
         size, sha256 = _copy_durably(src_path, tmp, expect)
         # An orphaned record keeps its name: a new file must not take it.
         final = claim_name(
-            tmp, quarantine_dir, nfc(src_path.name), reserved=lambda f: _record_path(f).exists()
+            tmp,
+            quarantine_dir,
+            nfc(src_path.name),
+            reserved=lambda f: _record_path(f).exists(),
+            reserve=len(REASON_SUFFIX),  # the record's name must fit too
         )
         fsync_dir(quarantine_dir)
         record = QuarantineRecord(

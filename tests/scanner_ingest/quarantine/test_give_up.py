@@ -10,7 +10,7 @@ import pytest
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.quarantine.move import list_quarantined
 from tests.scanner_ingest.conftest import MakeNode
-from tests.scanner_ingest.ingest_support import running
+from tests.scanner_ingest.ingest_support import running, wait_receipts
 from tests.support.wait import wait_until
 
 
@@ -38,3 +38,20 @@ def test_a_source_that_cannot_be_removed_is_quarantined_once(
         locked.clear()  # the share becomes writable again
         wait_until(lambda: not stuck.exists(), what="the source removed")
     assert [q.record.file for q in list_quarantined(share / "quarantine")] == ["notes.txt"]
+
+
+def test_a_file_whose_name_leaves_no_room_for_its_record_is_quarantined(
+    make_node: MakeNode, share: Path, pdf_worker: PdfWorker
+) -> None:
+    rt = make_node()
+    name = "Giấy tờ " + "z" * (250 - len("Giấy tờ .txt".encode())) + ".txt"
+    assert len(name.encode()) == 250
+    with running(rt, pdf_worker):
+        (share / name).write_text("not a scan")
+        wait_receipts(rt, 1, outcome="quarantined")
+    [dest] = [p for p in (share / "quarantine").iterdir() if not p.name.endswith(".json")]
+    assert dest.read_text() == "not a scan" and dest.name.endswith(".txt")
+    assert (share / "quarantine" / (dest.name + ".reason.json")).is_file()
+    assert not (share / name).exists()
+    [(recorded,)] = rt.db.read().execute("SELECT name FROM scan_receipts").fetchall()
+    assert recorded == name  # the receipt keeps the name it was dropped under

@@ -249,3 +249,24 @@ def test_bytes_appended_while_the_record_is_written_are_not_deleted(
         quarantine(src, qdir, reasons.TRUNCATED, expect=_looks(src))
     assert src.read_bytes().endswith(b"% one more page")
     assert [p for p in qdir.iterdir() if not p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("total", [244, 250, 255])
+def test_a_name_too_long_for_its_record_is_shortened(tmp_path: Path, total: int) -> None:
+    head = "Tờ khai "
+    name = head + "x" * (total - len(os.fsencode(head + ".pdf"))) + ".pdf"
+    assert len(os.fsencode(name)) == total
+    src = tmp_path / "in" / name
+    src.parent.mkdir()
+    src.write_bytes(b"not a scan")  # small on disk: only the name is hostile
+    qdir = tmp_path / "q"
+    first = quarantine(src, qdir, reasons.UNKNOWN_TYPE, now=WHEN)
+    src.write_bytes(b"not a scan either")
+    second = quarantine(src, qdir, reasons.UNKNOWN_TYPE, now=WHEN)
+    for dest in (first, second):
+        assert dest.name.startswith(head) and dest.name.endswith(".pdf")
+        assert len(os.fsencode(dest.name + REASON_SUFFIX)) <= 255
+        record = json.loads(dest.with_name(dest.name + REASON_SUFFIX).read_bytes())
+        assert record["file"] == dest.name and record["original_path"] == str(src)
+    assert second.name.endswith(" (2).pdf")
+    assert not src.exists()
