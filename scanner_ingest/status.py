@@ -3,8 +3,8 @@
 The running service holds an exclusive ``flock`` on ``DIR/ingest/lock`` (released by the
 kernel however the process ends) and writes ``DIR/ingest/status.json`` (atomically, at
 most once a second, without fsync: it is a display, not a record). ``read`` combines both
-with what the database and the quarantine folders say, so ``motcua serve`` can report on an
-ingest that runs in ``motcua ingest``, and the other way round.
+with what the database says (unfiled parts, quarantined files still in place), so ``motcua
+serve`` can report on an ingest that runs in ``motcua ingest``, and the other way round.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
-from scanner_ingest.quarantine.move import list_quarantined
+from scanner_ingest.quarantine import records
 from storage.db import scalar
 
 INGEST_DIR = "ingest"
@@ -165,14 +165,15 @@ def read(rt: NodeRuntime) -> IngestStatus:
             service = None
     live = {} if service is None else {f.name: f for f in service.folders}
     folder_list: list[FolderStatus] = []
+    conn = rt.db.read()
     for folder in folders_mod.resolve(rt.config.ingest, rt.data_dir):
         entry = live.get(folder.name) or FolderStatus(
             name=folder.name, path=str(folder.root), poll=folder.poll
         )
-        entry.quarantined = sum(1 for q in list_quarantined(folder.quarantine) if q.path.exists())
+        entry.quarantined = sum(map(records.in_place, records.waiting(conn, folder.name)))
         folder_list.append(entry)
     scans = [f.last_scan_at for f in folder_list]
-    unfiled = scalar(rt.db.read(), "SELECT COUNT(*) FROM scan_parts WHERE state = 'unfiled'")
+    unfiled = scalar(conn, "SELECT COUNT(*) FROM scan_parts WHERE state = 'unfiled'")
     return IngestStatus(
         running=pid is not None,
         pid=pid or None,

@@ -1,15 +1,15 @@
 """The quarantine as staff see it: every quarantined file of every drop folder, and retry.
 
-The quarantine folders on disk are the truth (a file and its ``.reason.json``); an item's
-id is derived from its folder and file name, so it stays the same while the file is there.
-Retrying moves the file back into its drop folder (under a free name), then removes its
+What is listed is the node's own record (``records``), never the ``.reason.json`` files on
+the share, which anyone who can write there could place. A recorded file that is no longer
+where the node put it (removed by an administrator) is not listed. Retrying moves the file
+back into its drop folder (under a free name), removes its ``.reason.json`` and marks the
 record: ingest takes it again like any new file, e.g. after the limit was raised or the
 password was removed. A crash in between leaves the file in both places, never in neither.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
@@ -17,10 +17,13 @@ import msgspec
 
 from node.dossier_service import NotFound
 from node.runtime import NodeRuntime
+from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import folders as folders_mod
+from scanner_ingest import reasons
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.moves import fsync_dir, move_unique
-from scanner_ingest.quarantine.move import REASON_SUFFIX, QuarantinedFile, list_quarantined
+from scanner_ingest.quarantine import records
+from scanner_ingest.quarantine.move import record_path
 
 log = logging.getLogger(__name__)
 
@@ -45,58 +48,58 @@ class RetryOut(msgspec.Struct, frozen=True):
     returned_to: str  # where the file is now, in the drop folder
 
 
-def item_id(folder: str, file: str) -> str:
-    return hashlib.sha256(f"{folder}\x00{file}".encode()).hexdigest()[:20]
+def _folders(rt: NodeRuntime) -> dict[str, DropFolder]:
+    return {f.name: f for f in folders_mod.resolve(rt.config.ingest, rt.data_dir)}
 
 
-def _items(rt: NodeRuntime) -> list[tuple[DropFolder, QuarantinedFile]]:
-    return [
-        (folder, q)
-        for folder in folders_mod.resolve(rt.config.ingest, rt.data_dir)
-        for q in list_quarantined(folder.quarantine)
-        if q.path.exists()
-    ]
+def _out(q: records.Quarantined, folder: DropFolder | None) -> QuarantinedOut:
+    why = reasons.reason(q.reason)
+    root = Path("") if folder is None else folder.root
+    return QuarantinedOut(
+        id=q.id,
+        folder=q.folder,
+        file=Path(q.path).name,
+        reason=why.code,
+        message_vi=why.message_vi,
+        message_en=why.message_en,
+        detail=q.detail,
+        original_path=str(root / q.name),
+        quarantined_at=q.quarantined_at,
+        size=q.size,
+        sha256=q.sha256,
+    )
 
 
 def list_items(rt: NodeRuntime) -> list[QuarantinedOut]:
+    by_name = _folders(rt)
     return [
-        QuarantinedOut(
-            id=item_id(folder.name, q.record.file),
-            folder=folder.name,
-            file=q.record.file,
-            reason=q.record.reason,
-            message_vi=q.record.message_vi,
-            message_en=q.record.message_en,
-            detail=q.record.detail,
-            original_path=q.record.original_path,
-            quarantined_at=q.record.quarantined_at,
-            size=q.record.size,
-            sha256=q.record.sha256,
-        )
-        for folder, q in _items(rt)
+        _out(q, by_name.get(q.folder)) for q in records.waiting(rt.db.read()) if records.in_place(q)
     ]
 
 
 def retry(rt: NodeRuntime, quarantine_id: str, actor: str) -> RetryOut:
     """Put the quarantined file back where ingest will take it again."""
-    for folder, q in _items(rt):
-        if item_id(folder.name, q.record.file) != quarantine_id:
-            continue
-        original = Path(q.record.original_path)
-        back_to = original.parent
-        if not (folder.is_candidate_path(original) and back_to.is_dir()):
-            back_to = folder.root
-        folders_mod.ensure(folder)
-        dest = move_unique(q.path, back_to, original.name)
-        q.path.with_name(q.path.name + REASON_SUFFIX).unlink(missing_ok=True)
-        fsync_dir(q.path.parent)
-        log.info(
-            "scan_retried folder=%s file=%s reason=%s to=%s actor=%s",
-            folder.name,
-            q.record.file,
-            q.record.reason,
-            dest,
-            actor,
-        )
-        return RetryOut(quarantine_id, folder.name, str(dest))
-    raise NotFound(f"no quarantined file with id {quarantine_id!r}")
+    q = records.get_waiting(rt.db.read(), quarantine_id)
+    folder = None if q is None else _folders(rt).get(q.folder)
+    if q is None or folder is None or not records.in_place(q):
+        raise NotFound(f"no quarantined file with id {quarantine_id!r}")
+    kept = Path(q.path)
+    original = folder.root / q.name
+    back_to = original.parent
+    if not (folder.is_candidate_path(original) and back_to.is_dir()):
+        back_to = folder.root
+    folders_mod.ensure(folder)
+    dest = move_unique(kept, back_to, original.name)
+    record_path(kept).unlink(missing_ok=True)
+    fsync_dir(kept.parent)
+    with rt.db.write() as conn:
+        records.mark_retried(conn, q.id, to_utc_iso(utc_now()), actor, str(dest))
+    log.info(
+        "scan_retried folder=%s file=%r reason=%s to=%r actor=%r",
+        folder.name,
+        kept.name,
+        q.reason,
+        str(dest),
+        actor,
+    )
+    return RetryOut(quarantine_id, folder.name, str(dest))

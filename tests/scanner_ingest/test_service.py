@@ -17,7 +17,6 @@ import pytest
 
 from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.quarantine.move import list_quarantined
 from scanner_ingest.watcher import FolderWatcher
 from storage.db import scalar
 from tests.scanner_ingest import filegen as gen
@@ -27,6 +26,7 @@ from tests.scanner_ingest.ingest_support import (
     files,
     folder,
     new_dossier,
+    reason_files,
     running,
     wait_disposed,
     wait_receipts,
@@ -82,7 +82,7 @@ def test_writer_pausing_mid_file_is_waited_for_not_quarantined(
             f.write(data[len(data) // 2 :])
         wait_disposed(rt, 1)
     assert receipts_by_name(rt) == {"SCN_0002.pdf": [("unfiled", sha(data))]}
-    assert list_quarantined(share / "quarantine") == []
+    assert reason_files(share / "quarantine") == []
 
 
 def test_part_file_renamed_is_ingested_once(
@@ -198,7 +198,7 @@ def test_each_bad_kind_is_quarantined_with_its_reason(
         (share / "zeros.pdf").write_bytes(bytes(2000))  # space reserved, never written
         shutil.copyfile(big, share / "big.tif")
         wait_receipts(rt, 7, outcome="quarantined")
-    found = {q.record.file: q.record.reason for q in list_quarantined(share / "quarantine")}
+    found = {q.record.file: q.record.reason for q in reason_files(share / "quarantine")}
     assert found == {
         "empty.pdf": "empty",
         "cut.pdf": "truncated",

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.quarantine.move import list_quarantined
 from tests.scanner_ingest.conftest import MakeNode
-from tests.scanner_ingest.ingest_support import running, wait_receipts
+from tests.scanner_ingest.ingest_support import reason_files, running, wait_receipts
 from tests.support.wait import wait_until
 
 
@@ -34,10 +33,10 @@ def test_a_source_that_cannot_be_removed_is_quarantined_once(
         wait_until(lambda: service._giving_up.is_held(stuck), what="the source held")
         rescans = service.rescans
         wait_until(lambda: service.rescans >= rescans + 2, what="two more rescans")
-        assert [q.record.file for q in list_quarantined(share / "quarantine")] == ["notes.txt"]
+        assert [q.record.file for q in reason_files(share / "quarantine")] == ["notes.txt"]
         locked.clear()  # the share becomes writable again
         wait_until(lambda: not stuck.exists(), what="the source removed")
-    assert [q.record.file for q in list_quarantined(share / "quarantine")] == ["notes.txt"]
+    assert [q.record.file for q in reason_files(share / "quarantine")] == ["notes.txt"]
 
 
 def test_a_file_whose_name_leaves_no_room_for_its_record_is_quarantined(

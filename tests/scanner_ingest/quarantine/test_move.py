@@ -18,10 +18,10 @@ from scanner_ingest.quarantine import move as quarantine_mod
 from scanner_ingest.quarantine.move import (
     REASON_SUFFIX,
     SourceChangedWhileCopied,
-    list_quarantined,
     quarantine,
 )
 from tests.scanner_ingest import filegen as gen
+from tests.scanner_ingest.ingest_support import reason_files
 
 WHEN = datetime(2027, 2, 5, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -64,7 +64,7 @@ def test_moves_file_and_writes_record(tmp_path: Path) -> None:
 def test_time_defaults_to_now_in_utc(tmp_path: Path) -> None:
     before = datetime.now(UTC)
     quarantine(scan(tmp_path / "in"), tmp_path / "q", reasons.EMPTY)
-    [entry] = list_quarantined(tmp_path / "q")
+    [entry] = reason_files(tmp_path / "q")
     when = datetime.fromisoformat(entry.record.quarantined_at)
     assert entry.record.quarantined_at.endswith("Z")
     assert before.replace(microsecond=0) <= when <= datetime.now(UTC)
@@ -81,7 +81,7 @@ def test_same_name_twice_keeps_both(tmp_path: Path) -> None:
     assert len(set(digests)) == 3
     assert [d.name for d in dests] == ["SCN_0001.pdf", "SCN_0001 (2).pdf", "SCN_0001 (3).pdf"]
     assert [hashlib.sha256(d.read_bytes()).hexdigest() for d in dests] == digests
-    listed = list_quarantined(qdir)
+    listed = reason_files(qdir)
     assert [q.path for q in listed] == dests
     assert [q.record.sha256 for q in listed] == digests
     assert listed[1].record.original_path == str(tmp_path / "Scanner 2" / "SCN_0001.pdf")
@@ -139,7 +139,7 @@ def test_decomposed_name_is_recorded_in_nfc(tmp_path: Path) -> None:
     src = scan(tmp_path / "in", name)
     dest = quarantine(src, tmp_path / "q", reasons.EMPTY)
     assert dest.name == "Đơn đề nghị.pdf"
-    [entry] = list_quarantined(tmp_path / "q")
+    [entry] = reason_files(tmp_path / "q")
     assert entry.record.original_path.endswith("/Đơn đề nghị.pdf")
 
 
@@ -192,25 +192,7 @@ def test_failed_source_removal_keeps_the_copy(
     with pytest.raises(PermissionError):
         quarantine(src, tmp_path / "q", reasons.EMPTY)
     assert src.exists()
-    assert [q.record.file for q in list_quarantined(tmp_path / "q")] == ["SCN_0001.pdf"]
-
-
-def test_list_skips_malformed_records_and_sorts_by_time(tmp_path: Path) -> None:
-    qdir = tmp_path / "q"
-    later = quarantine(scan(tmp_path / "a", "b.pdf"), qdir, reasons.EMPTY, now=WHEN)
-    earlier = quarantine(
-        scan(tmp_path / "b", "a.pdf"), qdir, reasons.EMPTY, now=WHEN.replace(year=2026)
-    )
-    (qdir / ("broken.pdf" + REASON_SUFFIX)).write_text("{not json")
-    (qdir / ("partial.pdf" + REASON_SUFFIX)).write_text('{"file": "partial.pdf"}')
-    record = json.loads((qdir / ("a.pdf" + REASON_SUFFIX)).read_text())
-    record["file"] = "../../etc/passwd"
-    (qdir / ("evil.pdf" + REASON_SUFFIX)).write_text(json.dumps(record))
-    assert [q.path for q in list_quarantined(qdir)] == [earlier, later]
-
-
-def test_list_of_missing_folder_is_empty(tmp_path: Path) -> None:
-    assert list_quarantined(tmp_path / "nope") == []
+    assert [q.record.file for q in reason_files(tmp_path / "q")] == ["SCN_0001.pdf"]
 
 
 def _looks(path: Path) -> tuple[int, int]:
