@@ -13,12 +13,15 @@ Guarantees of ``move_unique``:
 - Across filesystems: the bytes go to a hidden temporary in the destination, fsynced, get
   their final name, and only then is the source removed.
 - Only a regular file is moved (``OSError`` otherwise); folders are fsynced after.
+- Never through a symbolic link: a ``processed/`` or ``processed/<day>/`` that is one is
+  refused (``SymlinkRefused``) rather than followed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import stat
 import tempfile
@@ -29,11 +32,18 @@ from typing import BinaryIO
 from scanner_ingest.names import fit_name
 from storage.blob_store import fsync_dir as fsync_local_dir
 
+log = logging.getLogger(__name__)
+
 _CHUNK = 1 << 20
 
 
 class NoFreeName(FileExistsError):
     pass
+
+
+class SymlinkRefused(OSError):
+    """A folder the node writes into is a symbolic link (anyone who can write to a share
+    can put one there): nothing is written through it."""
 
 
 def candidates(name: str, reserve: int = 0) -> Iterator[str]:
@@ -51,6 +61,26 @@ def fsync_dir(directory: Path) -> None:
         fsync_local_dir(directory)
 
 
+def owned_dir(directory: Path, levels: int = 1) -> None:
+    """Create ``directory`` if needed, refusing (``SymlinkRefused``, logged as an alarm) if
+    it or one of its ``levels - 1`` parents is a symbolic link: those are the folders the
+    node owns (``quarantine/``, ``processed/<day>/``); the ones above are configured."""
+    owned = [directory, *directory.parents][: max(0, levels)]
+    for check in (True, False):  # before creating what is missing, and after
+        for folder in owned:
+            try:
+                is_link = stat.S_ISLNK(folder.lstat().st_mode)
+            except FileNotFoundError:
+                continue
+            if is_link:
+                log.error("ingest_folder_symlink_refused path=%r", str(folder))
+                raise SymlinkRefused(
+                    errno.ELOOP, "is a symbolic link; nothing is written through it", str(folder)
+                )
+        if check:
+            directory.mkdir(parents=True, exist_ok=True)
+
+
 def _same(a: Path, b: Path) -> bool:
     try:
         return os.path.samestat(a.lstat(), b.lstat())
@@ -58,12 +88,13 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def move_unique(src: Path, dest_dir: Path, name: str) -> Path:
+def move_unique(src: Path, dest_dir: Path, name: str, *, owned_levels: int = 2) -> Path:
     """Move the regular file ``src`` into ``dest_dir`` as ``name`` or the first free variant;
-    return where it went. See the module docstring."""
+    return where it went. See the module docstring. ``owned_levels``: see ``owned_dir``
+    (the default suits ``processed/<day>``)."""
     if not stat.S_ISREG(src.lstat().st_mode):
         raise OSError(errno.EINVAL, "not a regular file", str(src))
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    owned_dir(dest_dir, owned_levels)
     for candidate in candidates(name):
         final = dest_dir / candidate
         try:

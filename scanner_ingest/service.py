@@ -267,6 +267,7 @@ class IngestService:
             self.quarantined += result is give_up.Result.DONE
         elif result is give_up.Result.LATER:
             self._not_before[path] = now + self.settings.retry_seconds
+            self._status.folder_error(folder.name, self._giving_up.last_error or "")
 
     def _take(self, folder: DropFolder, path: Path, st: os.stat_result) -> Verdict | None:
         tracker = self._trackers[folder.name]

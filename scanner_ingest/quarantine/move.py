@@ -11,6 +11,7 @@ Guarantees of ``quarantine``:
 - The source is removed last, only after both are durable. If that removal fails the
   ``OSError`` propagates and the quarantined copy stays; the caller must then not forget the
   source, or it would be quarantined again.
+- The quarantine folder is never followed if it is a symbolic link: ``SymlinkRefused``.
 - Only a regular file is moved: a symbolic link (whose target could be any file on the
   node) or a FIFO raises ``OSError`` and is left alone.
 - Temporary files are removed whatever happens. A crash at worst leaves a hidden ``.*.tmp``
@@ -31,7 +32,7 @@ from pathlib import Path
 import msgspec
 
 from scanner_ingest import reasons
-from scanner_ingest.moves import claim_name, open_regular
+from scanner_ingest.moves import claim_name, open_regular, owned_dir
 from scanner_ingest.moves import fsync_dir as fsync_folder_if_possible
 from scanner_ingest.names import nfc
 from storage.blob_store import fsync_dir
@@ -88,7 +89,7 @@ def quarantine(
     it raises, the copy and its record are removed and the source stays."""
     why = reasons.reason(reason)
     when = (now or datetime.now(UTC)).astimezone(UTC)
-    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    owned_dir(quarantine_dir)
     tmp = _tmp_path(quarantine_dir)
     try:
         size, sha256 = _copy_durably(src_path, tmp, expect)

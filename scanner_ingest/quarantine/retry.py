@@ -89,7 +89,7 @@ def retry(rt: NodeRuntime, quarantine_id: str, actor: str) -> RetryOut:
     if not (folder.is_candidate_path(original) and back_to.is_dir()):
         back_to = folder.root
     folders_mod.ensure(folder)
-    dest = move_unique(kept, back_to, original.name)
+    dest = move_unique(kept, back_to, original.name, owned_levels=0)  # a drop folder
     record_path(kept).unlink(missing_ok=True)
     fsync_dir(kept.parent)
     with rt.db.write() as conn:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner_ingest.moves import move_unique
+from scanner_ingest.moves import SymlinkRefused, move_unique
 
 
 def put(path: Path, data: bytes) -> Path:
@@ -104,3 +104,17 @@ def test_a_255_byte_name_dropped_twice_is_moved_twice(tmp_path: Path) -> None:
     assert len(os.fsencode(second.name)) <= 255
     assert (first.read_bytes(), second.read_bytes()) == (b"1", b"2")
     assert list((tmp_path / "in").iterdir()) == []
+
+
+@pytest.mark.parametrize("linked", ["processed", "processed/2027-02-05"])
+def test_a_processed_folder_replaced_by_a_symlink_is_refused(tmp_path: Path, linked: str) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    share = tmp_path / "share"
+    (share / linked).parent.mkdir(parents=True, exist_ok=True)
+    (share / linked).symlink_to(elsewhere)  # by anyone who can write to the share
+    src = put(share / "SCN_0001.pdf", b"1")
+    with pytest.raises(SymlinkRefused, match="symbolic link"):
+        move_unique(src, share / "processed" / "2027-02-05", "SCN_0001.pdf")
+    assert src.read_bytes() == b"1"
+    assert list(elsewhere.rglob("*")) == []

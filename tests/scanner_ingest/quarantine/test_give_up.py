@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner_ingest import status
 from scanner_ingest.pdf_worker import PdfWorker
 from tests.scanner_ingest.conftest import MakeNode
 from tests.scanner_ingest.ingest_support import reason_files, running, wait_receipts
@@ -54,3 +55,23 @@ def test_a_file_whose_name_leaves_no_room_for_its_record_is_quarantined(
     assert not (share / name).exists()
     [(recorded,)] = rt.db.read().execute("SELECT name FROM scan_receipts").fetchall()
     assert recorded == name  # the receipt keeps the name it was dropped under
+
+
+def test_a_quarantine_folder_replaced_by_a_symlink_raises_an_alarm(
+    make_node: MakeNode, share: Path, tmp_path: Path, pdf_worker: PdfWorker
+) -> None:
+    rt = make_node()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (share / "quarantine").symlink_to(elsewhere)
+    with running(rt, pdf_worker) as service:
+        (share / "notes.txt").write_text("not a scan")
+
+        def alarm() -> str | None:
+            [entry] = status.read(rt).folders
+            return entry.last_error
+
+        wait_until(lambda: "symbolic link" in (alarm() or ""), what="the alarm in the status")
+        assert service.quarantined == 0
+    assert list(elsewhere.iterdir()) == []
+    assert (share / "notes.txt").read_text() == "not a scan"

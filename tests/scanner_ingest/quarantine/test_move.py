@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from scanner_ingest import reasons
+from scanner_ingest.moves import SymlinkRefused
 from scanner_ingest.quarantine import move as quarantine_mod
 from scanner_ingest.quarantine.move import (
     REASON_SUFFIX,
@@ -252,3 +253,17 @@ def test_a_name_too_long_for_its_record_is_shortened(tmp_path: Path, total: int)
         assert record["file"] == dest.name and record["original_path"] == str(src)
     assert second.name.endswith(" (2).pdf")
     assert not src.exists()
+
+
+def test_a_quarantine_folder_replaced_by_a_symlink_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    qdir = tmp_path / "share" / "quarantine"
+    qdir.parent.mkdir()
+    qdir.symlink_to(elsewhere)
+    src = tmp_path / "share" / "notes.txt"
+    src.write_text("not a scan")
+    with pytest.raises(SymlinkRefused):
+        quarantine(src, qdir, reasons.UNKNOWN_TYPE)
+    assert src.read_text() == "not a scan"
+    assert list(elsewhere.iterdir()) == []
