@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -11,6 +10,7 @@ from types import FrameType
 import click
 
 from cli.common import data_dir_option, fail, opened_node
+from cli.logging_setup import configure_logging, escape
 from node import dossier_store
 from node.dossier_service import DossierError
 from scanner_ingest import status, unfiled
@@ -37,7 +37,7 @@ def ingest_group(ctx: click.Context, data_dir: Path) -> None:
 
 
 def run(data_dir: Path) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     with opened_node(data_dir) as rt:
         if not rt.config.ingest.folder:
             fail(f"{data_dir / 'motcua.toml'}: no [[ingest.folder]] configured; nothing to watch")
@@ -92,7 +92,7 @@ def unfiled_cmd(data_dir: Path, limit: int) -> None:
     for item in page.items:
         hint = item.code or ", ".join(item.candidates) or "-"
         click.echo(
-            f"{item.id}  {item.folder}/{item.source_name} pages {item.first_page}-"
+            f"{item.id}  {item.folder}/{escape(item.source_name)} pages {item.first_page}-"
             f"{item.last_page}  {item.reason}  {hint}"
         )
     click.echo(f"{page.total} waiting")
@@ -143,7 +143,11 @@ def quarantine_cmd(data_dir: Path) -> None:
     with opened_node(data_dir) as rt:
         items = retry.list_items(rt)
     for q in items:
-        click.echo(f"{q.id}  {q.folder}/{q.file}  {q.reason}  {q.quarantined_at}  {q.detail}")
+        # Names and details come from outside: one line per file, whatever they contain.
+        click.echo(
+            f"{q.id}  {q.folder}/{escape(q.file)}  {q.reason}  {q.quarantined_at}  "
+            f"{escape(q.detail)}"
+        )
     click.echo(f"{len(items)} quarantined")
 
 
