@@ -76,7 +76,9 @@ def status_cmd(data_dir: Path) -> None:
         click.echo(
             f"folder {f.name}: {f.path} ({'polled' if f.poll else 'watched'}), "
             f"last scan {f.last_scan_at or '-'}, waiting {f.files_waiting}, "
-            f"quarantined {f.quarantined}" + (f", error: {f.last_error}" if f.last_error else "")
+            f"quarantined {f.quarantined}"
+            + (f", reading {escape(f.reading)} for {f.reading_seconds}s" if f.reading else "")
+            + (f", error: {escape(f.last_error)}" if f.last_error else "")
         )
     click.echo(f"unfiled: {s.unfiled}")
     click.echo(f"quarantined: {s.quarantined}")

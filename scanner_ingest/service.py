@@ -261,7 +261,8 @@ class IngestService:
         if verdict is None or verdict.state is not Readiness.GIVE_UP:
             return
         assert verdict.reason is not None
-        result = self._giving_up.give_up(folder, path, st, verdict.reason, verdict.detail)
+        with self._status.reading(folder.name, folder.relative_name(path)):
+            result = self._giving_up.give_up(folder, path, st, verdict.reason, verdict.detail)
         if result in (give_up.Result.DONE, give_up.Result.GONE):
             tracker.forget(path)
             self.quarantined += result is give_up.Result.DONE
@@ -274,7 +275,8 @@ class IngestService:
         started = time.monotonic()
         drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), started)
         try:
-            taken = self.pipeline.take(drop)
+            with self._status.reading(folder.name, drop.name):
+                taken = self.pipeline.take(drop)
         except Refused as exc:
             self.refused += 1
             log.info(
