@@ -9,6 +9,7 @@ import pytest
 
 from scanner_ingest import status
 from scanner_ingest.pdf_worker import PdfWorker
+from scanner_ingest.quarantine import records
 from tests.scanner_ingest.conftest import MakeNode
 from tests.scanner_ingest.ingest_support import reason_files, running, wait_receipts
 from tests.support.wait import wait_until
@@ -38,6 +39,8 @@ def test_a_source_that_cannot_be_removed_is_quarantined_once(
         locked.clear()  # the share becomes writable again
         wait_until(lambda: not stuck.exists(), what="the source removed")
     assert [q.record.file for q in reason_files(share / "quarantine")] == ["notes.txt"]
+    # Recorded once, before the removal that failed: the node's list shows it.
+    assert [Path(q.path).name for q in records.waiting(rt.db.read())] == ["notes.txt"]
 
 
 def test_a_file_whose_name_leaves_no_room_for_its_record_is_quarantined(
