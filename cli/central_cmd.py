@@ -6,7 +6,6 @@ node's command line does not pay for them.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -18,6 +17,7 @@ import click
 from central.store import StoreError
 from cli.common import fail, operator
 from cli.digest_cmd import digest_cmd
+from cli.logging_setup import configure_logging
 from rules.reference_entries import ImportFileError, read_calendar, read_catalog
 from settings import city as config_mod
 from settings.loading import ConfigError
@@ -152,7 +152,7 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
     except StoreError as exc:
         fail(str(exc))
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     cfg = runtime.config
     receiver = Receiver(
         runtime.handler,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -11,9 +10,11 @@ from types import FrameType
 import click
 
 from cli.common import data_dir_option, fail, opened_node, operator
+from cli.logging_setup import configure_logging, escape
 from node import dossier_store
 from node.dossier_service import DossierError
-from scanner_ingest import retry, status, unfiled
+from scanner_ingest import status, unfiled
+from scanner_ingest.quarantine import retry
 from scanner_ingest.service import IngestBusy, IngestService
 from settings.loading import ConfigError
 
@@ -36,7 +37,7 @@ def ingest_group(ctx: click.Context, data_dir: Path) -> None:
 
 
 def run(data_dir: Path) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     with opened_node(data_dir) as rt:
         if not rt.config.ingest.folder:
             fail(f"{data_dir / 'motcua.toml'}: no [[ingest.folder]] configured; nothing to watch")
@@ -75,7 +76,9 @@ def status_cmd(data_dir: Path) -> None:
         click.echo(
             f"folder {f.name}: {f.path} ({'polled' if f.poll else 'watched'}), "
             f"last scan {f.last_scan_at or '-'}, waiting {f.files_waiting}, "
-            f"quarantined {f.quarantined}" + (f", error: {f.last_error}" if f.last_error else "")
+            f"quarantined {f.quarantined}"
+            + (f", reading {escape(f.reading)} for {f.reading_seconds}s" if f.reading else "")
+            + (f", error: {escape(f.last_error)}" if f.last_error else "")
         )
     click.echo(f"unfiled: {s.unfiled}")
     click.echo(f"quarantined: {s.quarantined}")
@@ -91,7 +94,7 @@ def unfiled_cmd(data_dir: Path, limit: int) -> None:
     for item in page.items:
         hint = item.code or ", ".join(item.candidates) or "-"
         click.echo(
-            f"{item.id}  {item.folder}/{item.source_name} pages {item.first_page}-"
+            f"{item.id}  {item.folder}/{escape(item.source_name)} pages {item.first_page}-"
             f"{item.last_page}  {item.reason}  {hint}"
         )
     click.echo(f"{page.total} waiting")
@@ -142,7 +145,11 @@ def quarantine_cmd(data_dir: Path) -> None:
     with opened_node(data_dir) as rt:
         items = retry.list_items(rt)
     for q in items:
-        click.echo(f"{q.id}  {q.folder}/{q.file}  {q.reason}  {q.quarantined_at}  {q.detail}")
+        # Names and details come from outside: one line per file, whatever they contain.
+        click.echo(
+            f"{q.id}  {q.folder}/{escape(q.file)}  {q.reason}  {q.quarantined_at}  "
+            f"{escape(q.detail)}"
+        )
     click.echo(f"{len(items)} quarantined")
 
 

@@ -3,13 +3,13 @@ once configured, sync)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 
 from cli.common import data_dir_option, fail
+from cli.logging_setup import configure_logging
 from node.runtime import NodeRuntime, open_node
 from scanner_ingest.service import IngestService
 from settings.loading import ConfigError
@@ -31,7 +31,7 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
     except (ConfigError, DatabaseError) as exc:
         fail(str(exc))
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     serve_node(runtime, host or runtime.config.api.host, port or runtime.config.api.port)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 import msgspec
 
 from cli.common import data_dir_option, fail, opened_node
+from cli.logging_setup import configure_logging
 from uplink.connect import start_link
 from uplink.status import status
 
@@ -23,7 +23,7 @@ def sync_group(ctx: click.Context, data_dir: Path) -> None:
     """Replicate to the city until stopped (also part of 'motcua serve')."""
     if ctx.invoked_subcommand is not None:
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     with opened_node(data_dir) as rt:
         if not rt.config.sync.broker:
             fail(f"{data_dir / 'motcua.toml'}: sync.broker is not set; nothing to replicate to")

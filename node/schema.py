@@ -8,6 +8,8 @@ end; never edit one that has shipped.
 
 from __future__ import annotations
 
+import hashlib
+
 import apsw
 
 from storage.migrations import Migration, apply_migrations
@@ -210,12 +212,48 @@ def m005_sync(conn: apsw.Connection) -> None:
     )
 
 
+def m006_quarantined_files(conn: apsw.Connection) -> None:
+    # The node's own record of what it quarantined. The <name>.reason.json files in a
+    # quarantine folder are for staff who open the share; anyone who can write there can
+    # place one, so the node lists and retries only what this table says. Files quarantined
+    # before this migration are known from their 'quarantined' receipts.
+    conn.execute(
+        """
+        CREATE TABLE quarantined_files (
+            id TEXT PRIMARY KEY,             -- shown to staff; 20 hex digits
+            receipt_id TEXT NOT NULL UNIQUE REFERENCES scan_receipts (id),
+            path TEXT NOT NULL,              -- where the node put the file
+            retried_at TEXT,                 -- put back into its drop folder (UTC); NULL: not
+            retried_by TEXT,
+            returned_to TEXT
+        );
+        CREATE INDEX quarantined_files_waiting ON quarantined_files (receipt_id)
+            WHERE retried_at IS NULL;
+        """
+    )
+    rows = conn.execute(
+        "SELECT id, disposed_to FROM scan_receipts WHERE outcome = 'quarantined' "
+        "AND disposed_to IS NOT NULL AND disposed_to != ''"
+    ).fetchall()
+    for receipt_id, path in rows:
+        conn.execute(
+            "INSERT INTO quarantined_files (id, receipt_id, path) VALUES (?, ?, ?)",
+            (quarantine_item_id(str(receipt_id)), receipt_id, path),
+        )
+
+
+def quarantine_item_id(receipt_id: str) -> str:
+    """The id staff use for a quarantined file: derived from its receipt, never reused."""
+    return hashlib.sha256(f"quarantine\x00{receipt_id}".encode()).hexdigest()[:20]
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_event_log", m001_event_log),
     ("002_reference_data", m002_reference_data),
     ("003_dossiers", m003_dossiers),
     ("004_ingest", m004_ingest),
     ("005_sync", m005_sync),
+    ("006_quarantined_files", m006_quarantined_files),
 ]
 
 

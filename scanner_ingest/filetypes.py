@@ -110,6 +110,7 @@ def check_file(
     except FileNotFoundError:
         raise
     except OSError as exc:
+        reasons.raise_if_transient(exc)  # out of descriptors, EIO on the share: retry later
         return refused(reasons.UNREADABLE, f"{type(exc).__name__}: {exc}")
     if size == 0:
         return refused(reasons.EMPTY, "0 bytes")
@@ -145,6 +146,7 @@ def validate_image(path: Path, kind: FileKind) -> ValidationResult:
     except FileNotFoundError:
         raise
     except OSError as exc:
+        reasons.raise_if_transient(exc)
         return refused(reasons.UNREADABLE, f"{type(exc).__name__}: {exc}", kind)
     with f:
         try:

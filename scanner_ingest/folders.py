@@ -157,7 +157,7 @@ def scan(folder: DropFolder) -> Iterator[tuple[Path, os.stat_result]]:
         except OSError as exc:
             if directory == folder.root:
                 raise
-            log.warning("ingest_scan_skipped path=%s error=%s", directory, exc)
+            log.warning("ingest_scan_skipped path=%r error=%s", str(directory), exc)
             continue
         for entry in entries:
             path = Path(entry.path)

@@ -124,6 +124,8 @@ def _image_slips(path: Path, kind: FileKind) -> list[PageSlip]:
         with Image.open(path, formats=_PIL_FORMATS[kind]) as image:
             return [read_page(frame) for frame in ImageSequence.Iterator(image)]
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        if reasons.is_transient(exc):
+            raise
         raise Refused(reasons.UNPARSEABLE, f"{type(exc).__name__}: {exc}") from exc
 
 

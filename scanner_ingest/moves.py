@@ -1,6 +1,8 @@
 """Moving a scan's source file under a free name: into processed/, or back from quarantine.
 
 Guarantees of ``move_unique``:
+- Every name fits: a name too long for the filesystem, or for its ``(2)`` variant, is
+  shortened (``names.fit_name``), never refused with ENAMETOOLONG.
 - Never overwrites: a second ``SCN_0001.pdf`` becomes ``SCN_0001 (2).pdf``. On one
   filesystem the name is claimed with ``os.link`` (fails if taken) and the source unlinked
   after; where hard links are refused (some SMB servers), an ``O_EXCL`` placeholder is
@@ -11,12 +13,15 @@ Guarantees of ``move_unique``:
 - Across filesystems: the bytes go to a hidden temporary in the destination, fsynced, get
   their final name, and only then is the source removed.
 - Only a regular file is moved (``OSError`` otherwise); folders are fsynced after.
+- Never through a symbolic link: a ``processed/`` or ``processed/<day>/`` that is one is
+  refused (``SymlinkRefused``) rather than followed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import stat
 import tempfile
@@ -24,7 +29,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from scanner_ingest.names import fit_name
 from storage.blob_store import fsync_dir as fsync_local_dir
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 
@@ -33,13 +41,17 @@ class NoFreeName(FileExistsError):
     pass
 
 
-def candidates(name: str) -> Iterator[str]:
-    """``name``, then ``stem (2).ext``, ``stem (3).ext`` ..."""
-    dot = name.rfind(".")
-    stem, suffix = (name[:dot], name[dot:]) if dot > 0 else (name, "")
-    yield name
+class SymlinkRefused(OSError):
+    """A folder the node writes into is a symbolic link (anyone who can write to a share
+    can put one there): nothing is written through it."""
+
+
+def candidates(name: str, reserve: int = 0) -> Iterator[str]:
+    """``name``, then ``stem (2).ext``, ``stem (3).ext`` ..., each shortened where it would
+    not fit with ``reserve`` more bytes (``names.fit_name``)."""
+    yield fit_name(name, reserve=reserve)
     for n in range(2, 10_000):
-        yield f"{stem} ({n}){suffix}"
+        yield fit_name(name, reserve=reserve, number=n)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -49,6 +61,26 @@ def fsync_dir(directory: Path) -> None:
         fsync_local_dir(directory)
 
 
+def owned_dir(directory: Path, levels: int = 1) -> None:
+    """Create ``directory`` if needed, refusing (``SymlinkRefused``, logged as an alarm) if
+    it or one of its ``levels - 1`` parents is a symbolic link: those are the folders the
+    node owns (``quarantine/``, ``processed/<day>/``); the ones above are configured."""
+    owned = [directory, *directory.parents][: max(0, levels)]
+    for check in (True, False):  # before creating what is missing, and after
+        for folder in owned:
+            try:
+                is_link = stat.S_ISLNK(folder.lstat().st_mode)
+            except FileNotFoundError:
+                continue
+            if is_link:
+                log.error("ingest_folder_symlink_refused path=%r", str(folder))
+                raise SymlinkRefused(
+                    errno.ELOOP, "is a symbolic link; nothing is written through it", str(folder)
+                )
+        if check:
+            directory.mkdir(parents=True, exist_ok=True)
+
+
 def _same(a: Path, b: Path) -> bool:
     try:
         return os.path.samestat(a.lstat(), b.lstat())
@@ -56,12 +88,13 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def move_unique(src: Path, dest_dir: Path, name: str) -> Path:
+def move_unique(src: Path, dest_dir: Path, name: str, *, owned_levels: int = 2) -> Path:
     """Move the regular file ``src`` into ``dest_dir`` as ``name`` or the first free variant;
-    return where it went. See the module docstring."""
+    return where it went. See the module docstring. ``owned_levels``: see ``owned_dir``
+    (the default suits ``processed/<day>``)."""
     if not stat.S_ISREG(src.lstat().st_mode):
         raise OSError(errno.EINVAL, "not a regular file", str(src))
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    owned_dir(dest_dir, owned_levels)
     for candidate in candidates(name):
         final = dest_dir / candidate
         try:
@@ -123,11 +156,16 @@ def _move_across(src: Path, dest_dir: Path, name: str) -> Path:
 
 
 def claim_name(
-    tmp: Path, dest_dir: Path, name: str, *, reserved: Callable[[Path], bool] | None = None
+    tmp: Path,
+    dest_dir: Path,
+    name: str,
+    *,
+    reserved: Callable[[Path], bool] | None = None,
+    reserve: int = 0,
 ) -> Path:
-    """Give ``tmp`` (in ``dest_dir``) the first free name among ``candidates(name)``,
+    """Give ``tmp`` (in ``dest_dir``) the first free name among ``candidates(name, reserve)``,
     atomically; a name for which ``reserved`` is true is skipped."""
-    for candidate in candidates(name):
+    for candidate in candidates(name, reserve):
         final = dest_dir / candidate
         if reserved is not None and reserved(final):
             continue

@@ -9,6 +9,8 @@ half-written), so the watcher keeps trying it until ``give_up_seconds``; a reaso
 
 from __future__ import annotations
 
+import errno
+
 import msgspec
 
 EMPTY = "empty"
@@ -79,3 +81,43 @@ def reason(code: str) -> Reason:
         return REASONS[code]
     except KeyError:
         raise ValueError(f"unknown quarantine reason {code!r}") from None
+
+
+#: Errors of the node or of the share, not of the file: out of file descriptors, memory or
+#: space, an I/O error or a dropped connection on a network share. The same file may read
+#: fine a moment later, so they are never turned into a reason.
+TRANSIENT_ERRNOS = frozenset(
+    {
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EIO,
+        errno.ENOMEM,
+        errno.ENOBUFS,
+        errno.EAGAIN,
+        errno.EINTR,
+        errno.ESTALE,
+        errno.ETIMEDOUT,
+        errno.ENOTCONN,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTDOWN,
+        errno.EHOSTUNREACH,
+        errno.ENETDOWN,
+        errno.ENETUNREACH,
+    }
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for an ``OSError`` that says "try again later" rather than "this file is bad"."""
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+
+
+def raise_if_transient(exc: OSError) -> None:
+    """Re-raise ``exc`` if it is transient: where an ``OSError`` would become a reason
+    (``unreadable``), the caller's loop must retry instead (it does not count towards
+    give-up)."""
+    if is_transient(exc):
+        raise exc

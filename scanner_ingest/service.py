@@ -26,12 +26,13 @@ from pathlib import Path
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import folders as folders_mod
-from scanner_ingest import quarantine_step, receipts, status
+from scanner_ingest import receipts, status
 from scanner_ingest.codes import code_regex
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.inspection import Refused
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.pipeline import Drop, Pipeline, SourceChanged, faults_from_env
+from scanner_ingest.quarantine import give_up
 from scanner_ingest.stability import Readiness, StabilityTracker, Verdict
 from scanner_ingest.watcher import FolderWatcher
 
@@ -73,7 +74,7 @@ class IngestService:
         self._thread: threading.Thread | None = None
         self._lock_file: int | None = None
         self._not_before: dict[Path, float] = {}  # node-side failure: retry after this
-        self._giving_up = quarantine_step.QuarantineStep(rt)
+        self._giving_up = give_up.QuarantineStep(rt)
         self._status = status.StatusWriter(rt.data_dir, self.folders)
         # Counts since start (for logs, status and tests).
         self.taken = 0
@@ -260,19 +261,22 @@ class IngestService:
         if verdict is None or verdict.state is not Readiness.GIVE_UP:
             return
         assert verdict.reason is not None
-        result = self._giving_up.give_up(folder, path, st, verdict.reason, verdict.detail)
-        if result in (quarantine_step.Result.DONE, quarantine_step.Result.GONE):
+        with self._status.reading(folder.name, folder.relative_name(path)):
+            result = self._giving_up.give_up(folder, path, st, verdict.reason, verdict.detail)
+        if result in (give_up.Result.DONE, give_up.Result.GONE):
             tracker.forget(path)
-            self.quarantined += result is quarantine_step.Result.DONE
-        elif result is quarantine_step.Result.LATER:
+            self.quarantined += result is give_up.Result.DONE
+        elif result is give_up.Result.LATER:
             self._not_before[path] = now + self.settings.retry_seconds
+            self._status.folder_error(folder.name, self._giving_up.last_error or "")
 
     def _take(self, folder: DropFolder, path: Path, st: os.stat_result) -> Verdict | None:
         tracker = self._trackers[folder.name]
         started = time.monotonic()
         drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), started)
         try:
-            taken = self.pipeline.take(drop)
+            with self._status.reading(folder.name, drop.name):
+                taken = self.pipeline.take(drop)
         except Refused as exc:
             self.refused += 1
             log.info(

@@ -3,8 +3,8 @@
 The running service holds an exclusive ``flock`` on ``DIR/ingest/lock`` (released by the
 kernel however the process ends) and writes ``DIR/ingest/status.json`` (atomically, at
 most once a second, without fsync: it is a display, not a record). ``read`` combines both
-with what the database and the quarantine folders say, so ``motcua serve`` can report on an
-ingest that runs in ``motcua ingest``, and the other way round.
+with what the database says (unfiled parts, quarantined files still in place), so ``motcua
+serve`` can report on an ingest that runs in ``motcua ingest``, and the other way round.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ import contextlib
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 
 from node.runtime import NodeRuntime
-from rules.clock import to_utc_iso, utc_now
+from rules.clock import from_utc_iso, to_utc_iso, utc_now
 from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
-from scanner_ingest.quarantine import list_quarantined
+from scanner_ingest.quarantine import records
 from storage.db import scalar
 
 INGEST_DIR = "ingest"
@@ -40,6 +41,9 @@ class FolderStatus(msgspec.Struct):
     files_waiting: int = 0  # being watched until finished (or retried)
     last_error: str | None = None
     quarantined: int = 0  # filled in by ``read``
+    reading: str | None = None  # the file being read now (relative name, NFC)
+    reading_since: str | None = None  # UTC ISO: when reading it began
+    reading_seconds: float | None = None  # filled in by ``read``: how long it has been read
 
 
 class ServiceStatus(msgspec.Struct):
@@ -121,6 +125,21 @@ class StatusWriter:
     def folder_error(self, name: str, error: str) -> None:
         self._folders[name].last_error = error
 
+    @contextlib.contextmanager
+    def reading(self, folder: str, file: str) -> Iterator[None]:
+        """Show ``file`` of ``folder`` as being read until the block ends. Written at once:
+        the loop that writes the status is the one busy reading."""
+        entry = self._folders[folder]
+        entry.reading, entry.reading_since = file, _now()
+        self.write(
+            ServiceStatus(True, os.getpid(), self._started, _now(), [*self._folders.values()]),
+            force=True,
+        )
+        try:
+            yield
+        finally:
+            entry.reading = entry.reading_since = None
+
     def snapshot(
         self,
         *,
@@ -165,14 +184,18 @@ def read(rt: NodeRuntime) -> IngestStatus:
             service = None
     live = {} if service is None else {f.name: f for f in service.folders}
     folder_list: list[FolderStatus] = []
+    conn = rt.db.read()
     for folder in folders_mod.resolve(rt.config.ingest, rt.data_dir):
         entry = live.get(folder.name) or FolderStatus(
             name=folder.name, path=str(folder.root), poll=folder.poll
         )
-        entry.quarantined = sum(1 for q in list_quarantined(folder.quarantine) if q.path.exists())
+        entry.quarantined = sum(map(records.in_place, records.waiting(conn, folder.name)))
+        if entry.reading_since is not None:
+            age = (utc_now() - from_utc_iso(entry.reading_since)).total_seconds()
+            entry.reading_seconds = round(max(0.0, age), 1)
         folder_list.append(entry)
     scans = [f.last_scan_at for f in folder_list]
-    unfiled = scalar(rt.db.read(), "SELECT COUNT(*) FROM scan_parts WHERE state = 'unfiled'")
+    unfiled = scalar(conn, "SELECT COUNT(*) FROM scan_parts WHERE state = 'unfiled'")
     return IngestStatus(
         running=pid is not None,
         pid=pid or None,

@@ -8,18 +8,23 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import tomli_w
 
 from node.dossier_service import PersonIn, ReceiveRequest, receive
 from node.runtime import NodeRuntime, open_node
 from rules.actor import machine
 from scanner_ingest.pdf_worker import PdfWorker
+from scanner_ingest.quarantine.move import REASON_SUFFIX, QuarantineRecord
 from scanner_ingest.service import IngestService
 from storage.db import scalar
 from tests.support.wait import WaitTimeout, wait_until
+
+_reason = msgspec.json.Decoder(QuarantineRecord)
 
 STABLE = 0.3  # seconds a file must stay unchanged in these tests
 
@@ -130,3 +135,22 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 60.0) -> int:
 
 def reopen(node_dir: Path) -> NodeRuntime:
     return open_node(node_dir)
+
+
+@dataclass(frozen=True)
+class ReasonFile:
+    path: Path  # the quarantined file the record is beside
+    record: QuarantineRecord
+
+
+def reason_files(qdir: Path) -> list[ReasonFile]:
+    """The ``.reason.json`` records in a quarantine folder, oldest first: what staff who open
+    the share read (the node itself never reads them)."""
+    if not qdir.is_dir():
+        return []
+    found = [
+        ReasonFile(p.with_name(p.name.removesuffix(REASON_SUFFIX)), _reason.decode(p.read_bytes()))
+        for p in qdir.iterdir()
+        if p.name.endswith(REASON_SUFFIX) and not p.name.startswith(".")
+    ]
+    return sorted(found, key=lambda q: (q.record.quarantined_at, q.record.file))

@@ -8,9 +8,10 @@ from pathlib import Path
 from scanner_ingest import reasons
 from scanner_ingest.filetypes import check_file
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.quarantine import list_quarantined, quarantine
+from scanner_ingest.quarantine.move import quarantine
 from scanner_ingest.stability import Readiness, StabilityTracker, Verdict
 from tests.scanner_ingest import filegen as gen
+from tests.scanner_ingest.ingest_support import reason_files
 
 
 class Harness:
@@ -81,7 +82,7 @@ def test_truncated_file_is_quarantined_at_give_up(tmp_path: Path, pdf_worker: Pd
     assert states == {Readiness.WAITING}
     assert h.checks == 60  # at 5 s, then every 30 s: retried, not stuck, not given up early
     assert h.poll(path, 1800).state is Readiness.GIVE_UP
-    [entry] = list_quarantined(h.qdir)
+    [entry] = reason_files(h.qdir)
     assert entry.record.reason == reasons.TRUNCATED
     assert not path.exists()
 
@@ -94,7 +95,7 @@ def test_unknown_type_is_quarantined_as_soon_as_stable(
     h = Harness(tmp_path, pdf_worker)
     h.poll(path, 0)
     assert h.poll(path, 5).state is Readiness.GIVE_UP
-    assert [q.record.reason for q in list_quarantined(h.qdir)] == [reasons.UNKNOWN_TYPE]
+    assert [q.record.reason for q in reason_files(h.qdir)] == [reasons.UNKNOWN_TYPE]
 
 
 def test_empty_file_waits_then_is_quarantined(tmp_path: Path, pdf_worker: PdfWorker) -> None:
@@ -103,4 +104,4 @@ def test_empty_file_waits_then_is_quarantined(tmp_path: Path, pdf_worker: PdfWor
     h = Harness(tmp_path, pdf_worker)
     assert {h.poll(path, now).state for now in range(0, 1800, 60)} == {Readiness.WAITING}
     assert h.poll(path, 1800).state is Readiness.GIVE_UP
-    assert [q.record.reason for q in list_quarantined(h.qdir)] == [reasons.EMPTY]
+    assert [q.record.reason for q in reason_files(h.qdir)] == [reasons.EMPTY]

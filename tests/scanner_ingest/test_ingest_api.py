@@ -1,4 +1,4 @@
-"""The ingest API and CLI: status, the unfiled inbox (list, assign, reject), quarantine retry."""
+"""The ingest API and CLI: status, the unfiled inbox (list, assign, reject)."""
 
 from __future__ import annotations
 
@@ -117,27 +117,6 @@ def test_assign_errors(rt: NodeRuntime, client: Client, share: Path, pdf_worker:
     assert client.post(f"{url}/reject", json={"note": " "}).status_code == 400
     assert client.post("/api/v1/ingest/unfiled/nope/reject", json={"note": "x"}).status_code == 404
     assert client.get("/api/v1/ingest/unfiled").json()["total"] == 1  # nothing written
-
-
-def test_retry_a_quarantined_file_after_it_was_fixed(
-    rt: NodeRuntime, client: Client, share: Path, tmp_path: Path, pdf_worker: PdfWorker
-) -> None:
-    _, code = new_dossier(rt)
-    with running(rt, pdf_worker):
-        gen.write_encrypted_pdf(share / "locked.pdf")
-        wait_receipts(rt, 1, outcome="quarantined")
-        [item] = client.get("/api/v1/ingest/quarantine").json()
-        assert item["reason"] == "encrypted_pdf" and item["file"] == "locked.pdf"
-        assert "mật khẩu" in item["message_vi"]
-        # Staff remove the password: the quarantined file is replaced by a readable one.
-        gen.write_pdf(share / "quarantine" / "locked.pdf", [gen.slip_page(code)])
-        response = client.post(f"/api/v1/ingest/quarantine/{item['id']}/retry")
-        assert response.status_code == 200, response.text
-        assert response.json()["returned_to"] == str(share / "locked.pdf")
-        wait_receipts(rt, 1, outcome="attached")
-        wait_disposed(rt, 2)
-    assert client.get("/api/v1/ingest/quarantine").json() == []
-    assert client.post(f"/api/v1/ingest/quarantine/{item['id']}/retry").status_code == 404
 
 
 def test_cli_inbox_and_quarantine(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner_ingest.moves import move_unique
+from scanner_ingest.moves import SymlinkRefused, move_unique
 
 
 def put(path: Path, data: bytes) -> Path:
@@ -83,3 +83,38 @@ def test_only_regular_files(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         move_unique(tmp_path / "in" / "link.pdf", tmp_path / "processed", "link.pdf")
     assert target.read_bytes() == b"s"
+
+
+def long_name(total_bytes: int, ext: str = ".pdf") -> str:
+    """A name of exactly ``total_bytes`` bytes (UTF-8), Vietnamese letters included."""
+    head = "Đơn đề nghị "  # 2- and 3-byte letters: shortening must cut between characters
+    fill = total_bytes - len(os.fsencode(head + ext))
+    return head + "x" * fill + ext
+
+
+def test_a_255_byte_name_dropped_twice_is_moved_twice(tmp_path: Path) -> None:
+    name = long_name(255)
+    assert len(os.fsencode(name)) == 255
+    dest = tmp_path / "processed" / "2027-02-05"
+    first = move_unique(put(tmp_path / "in" / name, b"1"), dest, name)
+    second = move_unique(put(tmp_path / "in" / name, b"2"), dest, name)
+    assert first.name == name  # a name that fits is kept as it is
+    assert second.name != name and second.name.endswith(" (2).pdf")
+    assert second.name.startswith("Đơn đề nghị x")
+    assert len(os.fsencode(second.name)) <= 255
+    assert (first.read_bytes(), second.read_bytes()) == (b"1", b"2")
+    assert list((tmp_path / "in").iterdir()) == []
+
+
+@pytest.mark.parametrize("linked", ["processed", "processed/2027-02-05"])
+def test_a_processed_folder_replaced_by_a_symlink_is_refused(tmp_path: Path, linked: str) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    share = tmp_path / "share"
+    (share / linked).parent.mkdir(parents=True, exist_ok=True)
+    (share / linked).symlink_to(elsewhere)  # by anyone who can write to the share
+    src = put(share / "SCN_0001.pdf", b"1")
+    with pytest.raises(SymlinkRefused, match="symbolic link"):
+        move_unique(src, share / "processed" / "2027-02-05", "SCN_0001.pdf")
+    assert src.read_bytes() == b"1"
+    assert list(elsewhere.rglob("*")) == []

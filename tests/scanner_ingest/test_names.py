@@ -6,7 +6,7 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 import pytest
 
-from scanner_ingest.names import is_ignored, is_ignored_name, nfc
+from scanner_ingest.names import fit_name, is_ignored, is_ignored_name, nfc
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,34 @@ def test_nfc_replaces_undecodable_bytes() -> None:
     recorded = nfc(name)
     assert recorded == "SCN_\ufffd\ufffd.pdf"
     recorded.encode("utf-8")  # always storable
+
+
+@pytest.mark.parametrize("total", [244, 250, 255])
+@pytest.mark.parametrize("reserve", [0, len(".reason.json")])
+def test_fit_name_always_fits_keeps_extension_and_differs_by_a_hash(
+    total: int, reserve: int
+) -> None:
+    head = "Biên bản ký "
+    room = total - len(os.fsencode(head + ".pdf"))
+    name = head + "ê" * (room // 2) + "x" * (room % 2) + ".pdf"
+    assert len(os.fsencode(name)) == total
+    fitted = fit_name(name, reserve=reserve)
+    assert len(os.fsencode(fitted)) + reserve <= 255
+    assert fitted.endswith(".pdf") and fitted.startswith(head)
+    if len(os.fsencode(name)) + reserve <= 255:
+        assert fitted == name
+    else:
+        other = fit_name(name[:-5] + "ế.pdf", reserve=reserve)  # differs after the cut
+        assert other != fitted and len(os.fsencode(other)) + reserve <= 255
+    numbered = fit_name(name, reserve=reserve, number=2)
+    assert numbered.endswith(" (2).pdf") and len(os.fsencode(numbered)) + reserve <= 255
+
+
+def test_fit_name_of_undecodable_bytes_and_without_extension() -> None:
+    raw = os.fsdecode(b"\xff" * 255)  # a Latin-1 name on a share, surrogate-escaped
+    fitted = fit_name(raw, reserve=12)
+    assert len(os.fsencode(fitted)) <= 243
+    bare = fit_name("n" * 300)
+    assert len(bare) <= 255 and "." not in bare
+    huge_ext = fit_name("a." + "b" * 300)  # no extension is that long: cut like any name
+    assert len(os.fsencode(huge_ext)) <= 255

@@ -17,7 +17,6 @@ import pytest
 
 from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.quarantine import list_quarantined
 from scanner_ingest.watcher import FolderWatcher
 from storage.db import scalar
 from tests.scanner_ingest import filegen as gen
@@ -27,6 +26,7 @@ from tests.scanner_ingest.ingest_support import (
     files,
     folder,
     new_dossier,
+    reason_files,
     running,
     wait_disposed,
     wait_receipts,
@@ -82,7 +82,7 @@ def test_writer_pausing_mid_file_is_waited_for_not_quarantined(
             f.write(data[len(data) // 2 :])
         wait_disposed(rt, 1)
     assert receipts_by_name(rt) == {"SCN_0002.pdf": [("unfiled", sha(data))]}
-    assert list_quarantined(share / "quarantine") == []
+    assert reason_files(share / "quarantine") == []
 
 
 def test_part_file_renamed_is_ingested_once(
@@ -198,7 +198,7 @@ def test_each_bad_kind_is_quarantined_with_its_reason(
         (share / "zeros.pdf").write_bytes(bytes(2000))  # space reserved, never written
         shutil.copyfile(big, share / "big.tif")
         wait_receipts(rt, 7, outcome="quarantined")
-    found = {q.record.file: q.record.reason for q in list_quarantined(share / "quarantine")}
+    found = {q.record.file: q.record.reason for q in reason_files(share / "quarantine")}
     assert found == {
         "empty.pdf": "empty",
         "cut.pdf": "truncated",
@@ -313,29 +313,3 @@ def test_stop_is_prompt_and_idempotent(make_node: MakeNode, pdf_worker: PdfWorke
         pass
     service.stop()
     assert not any(t.name.startswith("ingest-") for t in threading.enumerate())
-
-
-def test_a_source_that_cannot_be_removed_is_quarantined_once(
-    make_node: MakeNode, share: Path, pdf_worker: PdfWorker, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rt = make_node(rescan_seconds=0.5)
-    stuck = share / "notes.txt"
-    locked = threading.Event()
-    locked.set()
-    real_unlink = Path.unlink
-
-    def unlink(self: Path, missing_ok: bool = False) -> None:
-        if self == stuck and locked.is_set():
-            raise PermissionError(13, "Permission denied")  # e.g. a read-only share
-        real_unlink(self, missing_ok=missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", unlink)
-    with running(rt, pdf_worker) as service:
-        stuck.write_text("not a scan")
-        wait_until(lambda: service._giving_up.is_held(stuck), what="the source held")
-        rescans = service.rescans
-        wait_until(lambda: service.rescans >= rescans + 2, what="two more rescans")
-        assert [q.record.file for q in list_quarantined(share / "quarantine")] == ["notes.txt"]
-        locked.clear()  # the share becomes writable again
-        wait_until(lambda: not stuck.exists(), what="the source removed")
-    assert [q.record.file for q in list_quarantined(share / "quarantine")] == ["notes.txt"]

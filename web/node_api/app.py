@@ -48,6 +48,7 @@ def create_app(
         openapi_config=OpenAPIConfig(title="motcua-edge node", version="1", path="/schema"),
         on_startup=[_without_app(hook) for hook in on_startup],
         on_shutdown=[_without_app(hook) for hook in on_shutdown],
+        logging_config=None,  # keep the command's logging (cli.logging_setup: escaped lines)
         debug=False,
     )
 

@@ -8,7 +8,8 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
-from scanner_ingest import retry, status, unfiled
+from scanner_ingest import status, unfiled
+from scanner_ingest.quarantine import retry
 from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, Offset, TextId
 from web.json_api.responses import errors

@@ -6,10 +6,12 @@ Guarantees of ``quarantine``:
   ``O_EXCL`` placeholder that is then replaced.
 - Works across filesystems: the bytes are copied into a hidden temporary file in the
   quarantine folder, fsynced, given their final name, and the folder fsynced.
-- ``<name>.reason.json`` is written the same way (tmp, fsync, rename, fsync folder).
+- ``<name>.reason.json`` is written the same way (tmp, fsync, rename, fsync folder). A
+  name too long to carry that suffix is shortened first (``names.fit_name``).
 - The source is removed last, only after both are durable. If that removal fails the
   ``OSError`` propagates and the quarantined copy stays; the caller must then not forget the
   source, or it would be quarantined again.
+- The quarantine folder is never followed if it is a symbolic link: ``SymlinkRefused``.
 - Only a regular file is moved: a symbolic link (whose target could be any file on the
   node) or a FIFO raises ``OSError`` and is left alone.
 - Temporary files are removed whatever happens. A crash at worst leaves a hidden ``.*.tmp``
@@ -23,13 +25,14 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
 
 from scanner_ingest import reasons
-from scanner_ingest.moves import claim_name, open_regular
+from scanner_ingest.moves import claim_name, open_regular, owned_dir
 from scanner_ingest.moves import fsync_dir as fsync_folder_if_possible
 from scanner_ingest.names import nfc
 from storage.blob_store import fsync_dir
@@ -41,7 +44,8 @@ _CHUNK = 1024 * 1024
 
 
 class QuarantineRecord(msgspec.Struct, frozen=True):
-    """Contents of ``<name>.reason.json``."""
+    """Contents of ``<name>.reason.json``: written for staff who open the share, never read
+    back by the node (anyone who can write to the share could have written it)."""
 
     file: str  # the quarantined file's name in the quarantine folder
     reason: str  # a code from ``reasons``
@@ -54,13 +58,7 @@ class QuarantineRecord(msgspec.Struct, frozen=True):
     sha256: str
 
 
-class QuarantinedFile(msgspec.Struct, frozen=True):
-    path: Path  # the quarantined file (it may since have been removed by an administrator)
-    record: QuarantineRecord
-
-
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(QuarantineRecord)
 
 
 class SourceChangedWhileCopied(Exception):
@@ -76,22 +74,32 @@ def quarantine(
     *,
     now: datetime | None = None,
     expect: tuple[int, int] | None = None,
+    on_durable: Callable[[QuarantineRecord, Path], None] | None = None,
 ) -> Path:
     """Move ``src_path`` into ``quarantine_dir`` for ``reason``; return its new path.
 
     ``expect``: the (size, mtime_ns) of the observation that gave up on the file. The
     source must still look so after the copy and just before it is removed, else
     ``SourceChangedWhileCopied`` and nothing is kept: bytes appended meanwhile must not
-    be deleted with a copy that lacks them."""
+    be deleted with a copy that lacks them.
+
+    ``on_durable(record, dest)`` is called once the copy and its record are durable and
+    before the source is removed (the caller commits its own record of the quarantine
+    there): a crash then leaves a duplicate, never a file quarantined without a trace. If
+    it raises, the copy and its record are removed and the source stays."""
     why = reasons.reason(reason)
     when = (now or datetime.now(UTC)).astimezone(UTC)
-    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    owned_dir(quarantine_dir)
     tmp = _tmp_path(quarantine_dir)
     try:
         size, sha256 = _copy_durably(src_path, tmp, expect)
         # An orphaned record keeps its name: a new file must not take it.
         final = claim_name(
-            tmp, quarantine_dir, nfc(src_path.name), reserved=lambda f: _record_path(f).exists()
+            tmp,
+            quarantine_dir,
+            nfc(src_path.name),
+            reserved=lambda f: record_path(f).exists(),
+            reserve=len(REASON_SUFFIX),  # the record's name must fit too
         )
         fsync_dir(quarantine_dir)
         record = QuarantineRecord(
@@ -105,48 +113,29 @@ def quarantine(
             size=size,
             sha256=sha256,
         )
-        _write_atomically(_record_path(final), _encode(record))
+        _write_atomically(record_path(final), _encode(record))
     finally:
         tmp.unlink(missing_ok=True)
-    if expect is not None and _looks(src_path.lstat()) != expect:
-        for kept in (final, _record_path(final)):
+    try:
+        if expect is not None and _looks(src_path.lstat()) != expect:
+            raise SourceChangedWhileCopied(f"{src_path} changed while it was quarantined")
+        if on_durable is not None:
+            on_durable(record, final)
+    except BaseException:
+        for kept in (final, record_path(final)):
             kept.unlink(missing_ok=True)
-        raise SourceChangedWhileCopied(f"{src_path} changed while it was quarantined")
+        raise
     src_path.unlink()
     fsync_folder_if_possible(src_path.parent)
-    log.info("scan_quarantined src=%s dest=%s reason=%s", src_path, final, reason)
+    log.info("scan_quarantined src=%r dest=%r reason=%s", str(src_path), str(final), reason)
     return final
-
-
-def list_quarantined(quarantine_dir: Path) -> list[QuarantinedFile]:
-    """Every readable ``.reason.json`` in ``quarantine_dir``, oldest first.
-
-    An unreadable or malformed record is logged and skipped, so one bad file cannot hide
-    the others.
-    """
-    if not quarantine_dir.is_dir():
-        return []
-    found: list[QuarantinedFile] = []
-    for path in quarantine_dir.iterdir():
-        if not path.name.endswith(REASON_SUFFIX) or path.name.startswith("."):
-            continue
-        try:
-            record = _decoder.decode(path.read_bytes())
-            if Path(record.file).name != record.file or record.file in ("", ".", ".."):
-                raise ValueError(f"file {record.file!r} is not a plain name")
-        except (OSError, ValueError) as exc:  # msgspec.DecodeError is a ValueError
-            log.warning("quarantine_record_unreadable path=%s error=%s", path, exc)
-            continue
-        found.append(QuarantinedFile(path=quarantine_dir / record.file, record=record))
-    found.sort(key=lambda q: (q.record.quarantined_at, q.record.file))
-    return found
 
 
 def _encode(record: QuarantineRecord) -> bytes:
     return msgspec.json.format(_encoder.encode(record), indent=2) + b"\n"
 
 
-def _record_path(quarantined: Path) -> Path:
+def record_path(quarantined: Path) -> Path:
     return quarantined.with_name(quarantined.name + REASON_SUFFIX)
 
 

@@ -1,16 +1,16 @@
-"""Giving up on a file: quarantine it, record a receipt, and cope with a source that stays.
+"""Giving up on a file: quarantine it, record it, and cope with a source that stays.
 
-``quarantine.quarantine`` copies the file and its reason durably, then removes the source.
-If that removal fails (a read-only share, a file locked by the scanner) the copy is already
-in quarantine: the source must not be quarantined again, so it is held here and only its
-removal is retried. A file is recognised as held by its path, size and mtime, and only
-after its bytes were found to match the quarantined copy's SHA-256.
+``move.quarantine`` copies the file and its reason durably; before it removes the source,
+the quarantine is committed here (a ``quarantined`` receipt and its ``quarantined_files``
+row: the node's own record, the one the API lists). If removing the source then fails (a
+read-only share, a file locked by the scanner) the copy is already in quarantine and
+recorded: the source must not be quarantined again, so it is held here and only its
+removal is retried. A held file is recognised by its path, size and mtime.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 import logging
 import os
 from pathlib import Path
@@ -20,11 +20,10 @@ from rules.clock import to_utc_iso, utc_now
 from scanner_ingest import receipts
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.names import nfc
-from scanner_ingest.quarantine import SourceChangedWhileCopied, list_quarantined, quarantine
+from scanner_ingest.quarantine import records
+from scanner_ingest.quarantine.move import QuarantineRecord, SourceChangedWhileCopied, quarantine
 
 log = logging.getLogger(__name__)
-
-_CHUNK = 1 << 20
 
 
 class Result(enum.Enum):
@@ -41,6 +40,7 @@ class QuarantineStep:
     def __init__(self, rt: NodeRuntime) -> None:
         self.rt = rt
         self._held: dict[Path, tuple[int, int]] = {}
+        self.last_error: str | None = None  # why the last LATER happened, for the status
 
     def is_held(self, path: Path) -> bool:
         return path in self._held
@@ -61,22 +61,37 @@ class QuarantineStep:
     def give_up(
         self, folder: DropFolder, path: Path, st: os.stat_result, reason: str, detail: str
     ) -> Result:
+        recorded: list[Path] = []
+
+        def record(written: QuarantineRecord, dest: Path) -> None:
+            self._record(folder, path, st, written, dest)
+            recorded.append(dest)
+
         try:
-            dest = quarantine(
-                path, folder.quarantine, reason, detail, expect=(st.st_size, st.st_mtime_ns)
+            quarantine(
+                path,
+                folder.quarantine,
+                reason,
+                detail,
+                expect=(st.st_size, st.st_mtime_ns),
+                on_durable=record,
             )
         except FileNotFoundError:
-            return Result.GONE
+            return Result.DONE if recorded else Result.GONE
         except SourceChangedWhileCopied:
-            log.info("scan_quarantine_abandoned folder=%s path=%s why=changed", folder.name, path)
+            log.info(
+                "scan_quarantine_abandoned folder=%s path=%r why=changed", folder.name, str(path)
+            )
             return Result.CHANGED
         except OSError as exc:
-            log.error("scan_quarantine_failed folder=%s path=%s error=%s", folder.name, path, exc)
-            if self._copy_exists(folder, path, st):
+            log.error(
+                "scan_quarantine_failed folder=%s path=%r error=%s", folder.name, str(path), exc
+            )
+            if recorded:
                 self._held[path] = (st.st_size, st.st_mtime_ns)
                 return Result.HELD
+            self.last_error = f"quarantine failed: {type(exc).__name__}: {exc}"
             return Result.LATER
-        self._record(folder, path, st, reason, detail, dest)
         return Result.DONE
 
     def _record(
@@ -84,14 +99,10 @@ class QuarantineStep:
         folder: DropFolder,
         path: Path,
         st: os.stat_result,
-        reason: str,
-        detail: str,
+        written: QuarantineRecord,
         dest: Path,
     ) -> None:
-        """A receipt for the history (the file and its .reason.json are the truth)."""
-        record = next(
-            (q.record for q in list_quarantined(folder.quarantine) if q.path == dest), None
-        )
+        """The receipt and the node's record of the quarantined file, in one transaction."""
         now = to_utc_iso(utc_now())
         receipt = receipts.Receipt(
             id=receipts.new_id(),
@@ -99,13 +110,13 @@ class QuarantineStep:
             name=folder.relative_name(path),
             size=st.st_size,
             mtime_ns=st.st_mtime_ns,
-            sha256="" if record is None else record.sha256,
+            sha256=written.sha256,
             kind=None,
             pages=0,
             outcome="quarantined",
             duplicate_of=None,
-            reason=reason,
-            detail=detail,
+            reason=written.reason,
+            detail=written.detail,
             stable_at=now,
             received_at=now,
             disposed_at=now,
@@ -113,22 +124,4 @@ class QuarantineStep:
         )
         with self.rt.db.write() as conn:
             receipts.insert_receipt(conn, receipt)
-
-    def _copy_exists(self, folder: DropFolder, path: Path, st: os.stat_result) -> bool:
-        """True if a quarantined copy of this very file exists (its removal failed)."""
-        wanted = nfc(str(path))
-        candidates = [
-            q
-            for q in list_quarantined(folder.quarantine)
-            if q.record.original_path == wanted and q.record.size == st.st_size
-        ]
-        if not candidates:
-            return False
-        digest = hashlib.sha256()
-        try:
-            with path.open("rb") as f:
-                while chunk := f.read(_CHUNK):
-                    digest.update(chunk)
-        except OSError:
-            return False
-        return any(q.record.sha256 == digest.hexdigest() for q in candidates)
+            records.insert(conn, receipt, str(dest))

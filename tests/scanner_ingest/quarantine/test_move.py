@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from scanner_ingest import quarantine as quarantine_mod
 from scanner_ingest import reasons
-from scanner_ingest.quarantine import (
+from scanner_ingest.moves import SymlinkRefused
+from scanner_ingest.quarantine import move as quarantine_mod
+from scanner_ingest.quarantine.move import (
     REASON_SUFFIX,
     SourceChangedWhileCopied,
-    list_quarantined,
     quarantine,
 )
 from tests.scanner_ingest import filegen as gen
+from tests.scanner_ingest.ingest_support import reason_files
 
 WHEN = datetime(2027, 2, 5, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -64,7 +65,7 @@ def test_moves_file_and_writes_record(tmp_path: Path) -> None:
 def test_time_defaults_to_now_in_utc(tmp_path: Path) -> None:
     before = datetime.now(UTC)
     quarantine(scan(tmp_path / "in"), tmp_path / "q", reasons.EMPTY)
-    [entry] = list_quarantined(tmp_path / "q")
+    [entry] = reason_files(tmp_path / "q")
     when = datetime.fromisoformat(entry.record.quarantined_at)
     assert entry.record.quarantined_at.endswith("Z")
     assert before.replace(microsecond=0) <= when <= datetime.now(UTC)
@@ -81,7 +82,7 @@ def test_same_name_twice_keeps_both(tmp_path: Path) -> None:
     assert len(set(digests)) == 3
     assert [d.name for d in dests] == ["SCN_0001.pdf", "SCN_0001 (2).pdf", "SCN_0001 (3).pdf"]
     assert [hashlib.sha256(d.read_bytes()).hexdigest() for d in dests] == digests
-    listed = list_quarantined(qdir)
+    listed = reason_files(qdir)
     assert [q.path for q in listed] == dests
     assert [q.record.sha256 for q in listed] == digests
     assert listed[1].record.original_path == str(tmp_path / "Scanner 2" / "SCN_0001.pdf")
@@ -139,7 +140,7 @@ def test_decomposed_name_is_recorded_in_nfc(tmp_path: Path) -> None:
     src = scan(tmp_path / "in", name)
     dest = quarantine(src, tmp_path / "q", reasons.EMPTY)
     assert dest.name == "Đơn đề nghị.pdf"
-    [entry] = list_quarantined(tmp_path / "q")
+    [entry] = reason_files(tmp_path / "q")
     assert entry.record.original_path.endswith("/Đơn đề nghị.pdf")
 
 
@@ -192,25 +193,7 @@ def test_failed_source_removal_keeps_the_copy(
     with pytest.raises(PermissionError):
         quarantine(src, tmp_path / "q", reasons.EMPTY)
     assert src.exists()
-    assert [q.record.file for q in list_quarantined(tmp_path / "q")] == ["SCN_0001.pdf"]
-
-
-def test_list_skips_malformed_records_and_sorts_by_time(tmp_path: Path) -> None:
-    qdir = tmp_path / "q"
-    later = quarantine(scan(tmp_path / "a", "b.pdf"), qdir, reasons.EMPTY, now=WHEN)
-    earlier = quarantine(
-        scan(tmp_path / "b", "a.pdf"), qdir, reasons.EMPTY, now=WHEN.replace(year=2026)
-    )
-    (qdir / ("broken.pdf" + REASON_SUFFIX)).write_text("{not json")
-    (qdir / ("partial.pdf" + REASON_SUFFIX)).write_text('{"file": "partial.pdf"}')
-    record = json.loads((qdir / ("a.pdf" + REASON_SUFFIX)).read_text())
-    record["file"] = "../../etc/passwd"
-    (qdir / ("evil.pdf" + REASON_SUFFIX)).write_text(json.dumps(record))
-    assert [q.path for q in list_quarantined(qdir)] == [earlier, later]
-
-
-def test_list_of_missing_folder_is_empty(tmp_path: Path) -> None:
-    assert list_quarantined(tmp_path / "nope") == []
+    assert [q.record.file for q in reason_files(tmp_path / "q")] == ["SCN_0001.pdf"]
 
 
 def _looks(path: Path) -> tuple[int, int]:
@@ -249,3 +232,38 @@ def test_bytes_appended_while_the_record_is_written_are_not_deleted(
         quarantine(src, qdir, reasons.TRUNCATED, expect=_looks(src))
     assert src.read_bytes().endswith(b"% one more page")
     assert [p for p in qdir.iterdir() if not p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("total", [244, 250, 255])
+def test_a_name_too_long_for_its_record_is_shortened(tmp_path: Path, total: int) -> None:
+    head = "Tờ khai "
+    name = head + "x" * (total - len(os.fsencode(head + ".pdf"))) + ".pdf"
+    assert len(os.fsencode(name)) == total
+    src = tmp_path / "in" / name
+    src.parent.mkdir()
+    src.write_bytes(b"not a scan")  # small on disk: only the name is hostile
+    qdir = tmp_path / "q"
+    first = quarantine(src, qdir, reasons.UNKNOWN_TYPE, now=WHEN)
+    src.write_bytes(b"not a scan either")
+    second = quarantine(src, qdir, reasons.UNKNOWN_TYPE, now=WHEN)
+    for dest in (first, second):
+        assert dest.name.startswith(head) and dest.name.endswith(".pdf")
+        assert len(os.fsencode(dest.name + REASON_SUFFIX)) <= 255
+        record = json.loads(dest.with_name(dest.name + REASON_SUFFIX).read_bytes())
+        assert record["file"] == dest.name and record["original_path"] == str(src)
+    assert second.name.endswith(" (2).pdf")
+    assert not src.exists()
+
+
+def test_a_quarantine_folder_replaced_by_a_symlink_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    qdir = tmp_path / "share" / "quarantine"
+    qdir.parent.mkdir()
+    qdir.symlink_to(elsewhere)
+    src = tmp_path / "share" / "notes.txt"
+    src.write_text("not a scan")
+    with pytest.raises(SymlinkRefused):
+        quarantine(src, qdir, reasons.UNKNOWN_TYPE)
+    assert src.read_text() == "not a scan"
+    assert list(elsewhere.iterdir()) == []
