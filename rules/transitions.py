@@ -61,7 +61,7 @@ def decide_transition(
     """
     check_note(req)
     status = Status(state.status)
-    target = next_status(req.action, status)
+    target = next_status(req.action, status, received=state.received_at is not None)
     fields = timing_for(state, req, calendar, now)
     return DossierTransitioned(
         dossier_id=state.id,
