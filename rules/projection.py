@@ -65,6 +65,16 @@ class DossierState(msgspec.Struct):
     updated_at: str = ""
     documents: list[DocumentRef] = msgspec.field(default_factory=list)
     conflicts: list[Conflict] = msgspec.field(default_factory=list)
+    same_day_cutoff: str = "15:00"
+    # Years the deadline's count reached without their calendar (the date is provisional).
+    provisional_years: list[int] = msgspec.field(default_factory=list)
+    # The running clock segment: when it started (reception or the last restart) and how
+    # many units each deadline was given then; a clock stop measures what is left from
+    # these, on the unshifted limit. None for a date set by hand (form 04) and for states
+    # folded before these were kept.
+    clock_started_at: str | None = None
+    statutory_allotted: int | None = None
+    appointment_allotted: int | None = None
 
 
 class ProjectionError(Exception):
@@ -97,6 +107,11 @@ def apply(
                 due_at=event.due_at,
                 statutory_due_at=event.due_at,
                 updated_at=recorded_at,
+                same_day_cutoff=event.same_day_cutoff,
+                provisional_years=list(event.provisional_years),
+                clock_started_at=event.received_at,
+                statutory_allotted=None if event.received_at is None else event.time_limit,
+                appointment_allotted=None if event.received_at is None else event.time_limit,
             )
         case DossierTransitioned():
             if state is None:
@@ -131,13 +146,22 @@ def _transition(
     state.status = event.to_status
     if event.received_at is not None:
         state.received_at = event.received_at
+        state.clock_started_at = event.received_at
+        state.statutory_allotted = state.appointment_allotted = state.time_limit
     if event.due_at is not None:
         state.due_at = event.due_at
     if event.statutory_due_at is not None:
         state.statutory_due_at = event.statutory_due_at
+    if event.provisional_years is not None:
+        state.provisional_years = list(event.provisional_years)
     action = event.action
+    if action == Action.COMPLETE_SUPPLEMENT and state.clock_stopped_at is not None:
+        state.clock_started_at = at
+        state.statutory_allotted = state.statutory_remaining
+        state.appointment_allotted = state.clock_remaining
     if action == Action.RESCHEDULE:
         state.reschedule_count += 1
+        state.appointment_allotted = None  # a date set by hand, not a count
     elif action == Action.REQUEST_SUPPLEMENT:
         state.supplement_count += 1
         state.clock_stopped_at = at
