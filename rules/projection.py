@@ -110,8 +110,10 @@ def apply(
                 same_day_cutoff=event.same_day_cutoff,
                 provisional_years=list(event.provisional_years),
                 clock_started_at=event.received_at,
-                statutory_allotted=None if event.received_at is None else event.time_limit,
-                appointment_allotted=None if event.received_at is None else event.time_limit,
+                statutory_allotted=_allotted(event.time_limit, event.time_unit, event.received_at),
+                appointment_allotted=_allotted(
+                    event.time_limit, event.time_unit, event.received_at
+                ),
             )
         case DossierTransitioned():
             if state is None:
@@ -135,6 +137,13 @@ def apply(
             return state
 
 
+def _allotted(limit: int, unit: str, received_at: str | None) -> int | None:
+    """The limit in the unit a clock stop measures what is left in (seconds for hours)."""
+    if received_at is None:
+        return None
+    return limit * 3600 if unit == "working_hours" else limit
+
+
 def _transition(
     state: DossierState, event: DossierTransitioned, event_id: str, recorded_at: str
 ) -> DossierState:
@@ -147,7 +156,8 @@ def _transition(
     if event.received_at is not None:
         state.received_at = event.received_at
         state.clock_started_at = event.received_at
-        state.statutory_allotted = state.appointment_allotted = state.time_limit
+        allotted = _allotted(state.time_limit, state.time_unit, event.received_at)
+        state.statutory_allotted = state.appointment_allotted = allotted
     if event.due_at is not None:
         state.due_at = event.due_at
     if event.statutory_due_at is not None:
