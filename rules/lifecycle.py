@@ -37,6 +37,9 @@ PROCESSING_END = frozenset(
     {Status.REFUSED, Status.STOPPED, Status.RESOLVED, Status.RESULT_RETURNED}
 )
 
+# Decision 766/QĐ-TTg also ends processing at a withdrawal (see docs/indicators.md).
+NATIONAL_END = PROCESSING_END | {Status.WITHDRAWAL_ASKED}
+
 
 class Action(enum.StrEnum):
     RECEIVE = "receive"

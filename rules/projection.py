@@ -15,7 +15,7 @@ from rules.event_kinds import (
     DossierTransitioned,
     Person,
 )
-from rules.lifecycle import PROCESSING_END, Action, Status
+from rules.lifecycle import NATIONAL_END, PROCESSING_END, Action, Status
 
 
 class DocumentRef(msgspec.Struct, frozen=True):
@@ -75,6 +75,9 @@ class DossierState(msgspec.Struct):
     clock_started_at: str | None = None
     statutory_allotted: int | None = None
     appointment_allotted: int | None = None
+    # Processing end as Decision 766/QĐ-TTg counts it: like ``finished_at``, but a
+    # withdrawal (7) ends it, and a supplement that never came ends it at the request.
+    national_end_at: str | None = None
 
 
 class ProjectionError(Exception):
@@ -152,6 +155,9 @@ def _transition(
         # Two offices acted on the same dossier concurrently (node and centre). Both events
         # are kept in the log; the dossier is flagged, and the later one still applies.
         state.conflicts.append(Conflict(event_id, event.action, event.from_status, state.status))
+    if state.national_end_at is None and event.to_status in NATIONAL_END:
+        unanswered = state.status == Status.SUPPLEMENT_REQUESTED and state.clock_stopped_at
+        state.national_end_at = state.clock_stopped_at if unanswered else at
     state.status = event.to_status
     if event.received_at is not None:
         state.received_at = event.received_at
