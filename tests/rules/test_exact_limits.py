@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rules.calendar_gaps import affected_by_import, calendar_warnings
 from rules.clock import OFFICE_TZ, from_utc_iso, to_utc_iso
 from rules.due_dates import TimeUnit, compute_due, due_after_restart, provisional_years
 from rules.event_kinds import DossierReceived, Person
@@ -191,3 +192,24 @@ def test_a_bad_same_day_entry_is_refused_with_where_and_why(
     with pytest.raises(ImportFileError) as refused:
         read_catalog(write(tmp_path, limit=limit, extra=extra))
     assert message in str(refused.value) and "procedure #1 ('2.000815')" in str(refused.value)
+
+
+def test_an_import_lists_a_stopped_dossier_for_its_restart_and_skips_an_unchanged_one() -> None:
+    with_2028 = WorkCalendar.from_days(
+        [(date(2027, 1, 1), "holiday"), (date(2028, 1, 3), "holiday")]
+    )
+    moved = received(at(2027, 12, 27), 5, "working_days")  # Thu 30/12 .. Tue 04/01/2028
+    moved.provisional_years = [2028]
+    stopped = received(at(2027, 12, 27), 5, "working_days")
+    stopped.provisional_years = [2028]
+    stopped = act(stopped, Action.REQUEST_SUPPLEMENT, at(2027, 12, 28), "Thiếu đơn")
+    same = received(at(2027, 12, 27), 1, "working_days")  # Tue 28/12: 2028 plays no part
+    same.provisional_years = [2028]
+    listed = affected_by_import([moved, stopped, same], with_2028, [2028])
+    assert [(a.id, a.clock_stopped) for a in listed] == [("d1", False), ("d1", True)]
+    assert local(listed[0].recomputed_due_at) == at(2028, 1, 4, 17)  # 3/1 is a holiday
+    assert listed[1].recomputed_due_at is None
+    assert calendar_warnings([moved], CAL, date(2027, 5, 1)) == [
+        "the holiday calendar of 2028 was never imported: 1 open dossiers have a provisional "
+        "appointment (X-261009-0001); import it with 'motcua calendar import'"
+    ]
