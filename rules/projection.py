@@ -180,7 +180,8 @@ def _transition(
         state.appointment_allotted = None  # a date set by hand, not a count
     elif action == Action.REQUEST_SUPPLEMENT:
         state.supplement_count += 1
-        state.clock_stopped_at = at
+        # Before acceptance (1 -> 5) no clock runs, so none is stopped.
+        state.clock_stopped_at = at if state.received_at is not None else None
         state.clock_remaining = event.clock_remaining
         state.statutory_remaining = event.statutory_remaining
     elif action == Action.COMPLETE_SUPPLEMENT or state.status != Status.SUPPLEMENT_REQUESTED:

@@ -12,7 +12,7 @@ from rules.clock import to_utc_iso
 from rules.errors import DossierError
 from rules.event_kinds import Person
 from rules.lifecycle import Action, IllegalTransition, Status
-from rules.projection import DossierState
+from rules.projection import DossierState, apply
 from rules.transitions import TransitionRequest, decide_transition
 from rules.work_calendar import WorkCalendar
 
@@ -126,7 +126,9 @@ def test_an_online_dossier_incomplete_before_acceptance_waits_then_returns_to_re
     asked = decide_transition(submitted, req, calendar, NOW, to_utc_iso(NOW))
     assert (asked.from_status, asked.to_status) == (1, 5)
     assert asked.clock_remaining is None and asked.statutory_remaining is None  # no clock yet
-    submitted.status = int(Status.SUPPLEMENT_REQUESTED)
+    submitted = apply(submitted, asked, origin="xa-1", event_id="e1", recorded_at="x")
+    assert submitted.status == Status.SUPPLEMENT_REQUESTED
+    assert submitted.clock_stopped_at is None  # nothing to stop before acceptance
     done = decide_transition(
         submitted, TransitionRequest(Action.COMPLETE_SUPPLEMENT), calendar, NOW, "x"
     )
