@@ -15,6 +15,7 @@ from datetime import datetime, time
 
 from central.store import AppendResult, CentralStore, Decide, DossierContext
 from rules.actor import Actor
+from rules.calendar_gaps import AffectedDossier, affected_by_import
 from rules.clock import from_utc_iso, to_utc_iso
 from rules.event_kinds import (
     CalendarDaySet,
@@ -116,3 +117,12 @@ def push_reference(
         records = store.append_reference(node_id, bodies, recorded_actor(actor), to_utc_iso(now))
         appended[node_id] = len(records)
     return appended
+
+
+def calendar_affected(
+    store: CentralStore, node_id: str, years: Iterable[int], periods: Sequence[tuple[time, time]]
+) -> list[AffectedDossier]:
+    """The node's open dossiers provisional on ``years`` whose deadline its calendar, as the
+    city now holds it, changes (for form 04 where needed; see ``rules.calendar_gaps``)."""
+    calendar = node_calendar(store.reference_events(node_id), periods)
+    return affected_by_import(store.dossier_states(node_id), calendar, years)

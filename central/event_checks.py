@@ -14,6 +14,7 @@ from typing import Final
 import msgspec
 
 from rules.clock import parse_utc_text
+from rules.due_dates import parse_cutoff
 from rules.event_kinds import (
     CalendarDaySet,
     DocumentAttached,
@@ -51,6 +52,14 @@ def _utc(value: str | None, what: str, *, optional: bool = False) -> None:
         raise EventCheckError(f"{what}: {exc}") from None
 
 
+def _cutoff(value: str) -> None:
+    # The transition decision parses it at the city too: a bad one would fail there later.
+    try:
+        parse_cutoff(value)
+    except ValueError as exc:
+        raise EventCheckError(str(exc)) from None
+
+
 def check_body(body: EventBody, stream: str) -> None:
     """The body's own rules: what the projection and the API rely on."""
     match body:
@@ -62,6 +71,7 @@ def check_body(body: EventBody, stream: str) -> None:
             _utc(body.due_at, "due_at", optional=body.due_at is None)
             if not body.code or len(body.code) > 50:
                 raise EventCheckError("dossier code must be 1-50 characters")
+            _cutoff(body.same_day_cutoff)
         case DossierTransitioned():
             if body.action not in _ACTIONS:
                 raise EventCheckError(f"unknown action {body.action[:40]!r}")
@@ -77,6 +87,7 @@ def check_body(body: EventBody, stream: str) -> None:
         case ProcedureUpserted():
             if stream != CATALOG_STREAM:
                 raise EventCheckError(f"procedure_upserted on stream {stream!r}")
+            _cutoff(body.same_day_cutoff)
             return
         case CalendarDaySet():
             if stream != CALENDAR_STREAM or not _DATE.match(body.date):

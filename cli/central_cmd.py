@@ -182,9 +182,9 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
 def _push(
     data_dir: Path, file: Path, node: tuple[str, ...], all_nodes: bool, user: str, kind: str
 ) -> None:
-    from central.city_actions import push_reference
+    from central.city_actions import calendar_affected, push_reference
     from central.runtime import open_store
-    from rules.clock import utc_now
+    from rules.clock import to_local_iso, utc_now
     from sync.topics import TopicError, validate_node_id
 
     if bool(node) == all_nodes:
@@ -204,6 +204,10 @@ def _push(
             store.migrate()
             targets = list(node) or [r.node_id for r in store.list_nodes()]
             appended = push_reference(store, targets, procedures, days, operator(user), utc_now())
+            years = sorted({d.date.year for d in days})
+            affected = {
+                n: calendar_affected(store, n, years, cfg.office_periods()) for n in appended
+            }
         finally:
             store.close()
     except (ConfigError, StoreError) as exc:
@@ -212,6 +216,14 @@ def _push(
     entries = len(procedures) + len(days)
     for node_id, count in appended.items():
         click.echo(f"{node_id}: {count} of {entries} entries appended (sent on its next connect)")
+        for a in affected.get(node_id, []):
+            now_due = (
+                "recounted at restart" if a.clock_stopped else to_local_iso(a.recomputed_due_at)
+            )
+            click.echo(
+                f"{node_id}: dossier {a.code}: deadline {to_local_iso(a.statutory_due_at)}, "
+                f"with this calendar {now_due}; issue form 04 where the appointment changes"
+            )
     if not appended:
         click.echo("no node has replicated here yet; nothing appended")
 

@@ -46,6 +46,8 @@ def check_cmd(data_dir: Path) -> None:
         )
         for sha in report.unreferenced:
             click.echo(f"unreferenced: {rt.blobs.path_for(sha)}")
+    for warning in report.calendar_warnings:
+        click.echo(f"warning: {warning}")
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     if report.problems:

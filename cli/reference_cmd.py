@@ -8,7 +8,9 @@ import click
 
 from cli.common import data_dir_option, fail, opened_node, operator
 from node import reference_data
+from node.integrity import affected_by_calendar
 from rules import reference_entries
+from rules.clock import to_local_iso
 
 
 @click.group("catalog")
@@ -46,6 +48,24 @@ def calendar_import(data_dir: Path, file: Path, actor: str) -> None:
         entries = reference_entries.read_calendar(file)
     except reference_entries.ImportFileError as exc:
         fail(str(exc), 2)
-    with opened_node(data_dir) as rt, rt.db.write() as conn:
-        changed = reference_data.import_calendar(conn, rt.node_id, operator(actor), entries)
-    click.echo(f"{len(entries)} days read, {changed} added or updated")
+    with opened_node(data_dir) as rt:
+        with rt.db.write() as conn:
+            changed = reference_data.import_calendar(conn, rt.node_id, operator(actor), entries)
+        click.echo(f"{len(entries)} days read, {changed} added or updated")
+        years = sorted({e.date.year for e in entries})
+        affected = affected_by_calendar(rt, years)
+    for a in affected:
+        was = to_local_iso(a.statutory_due_at)
+        if a.clock_stopped:
+            click.echo(
+                f"dossier {a.code}: deadline {was} was counted without the calendar of "
+                f"{', '.join(map(str, a.provisional_years))}; its clock is stopped and the "
+                "restart will count with this calendar"
+            )
+        else:
+            click.echo(
+                f"dossier {a.code}: deadline {was} would be {to_local_iso(a.recomputed_due_at)} "
+                "with this calendar; issue form 04 (a new appointment) if it is later"
+            )
+    if affected:
+        click.echo(f"{len(affected)} dossiers have an appointment this calendar changes")

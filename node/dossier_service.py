@@ -17,7 +17,7 @@ from node import dossier_store, event_log
 from node.runtime import NodeRuntime
 from rules.actor import Actor
 from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
-from rules.due_dates import TimeUnit, compute_due
+from rules.due_dates import TimeUnit, compute_due, parse_cutoff, provisional_years
 from rules.errors import DossierError as DossierError  # re-exported: callers import it here
 from rules.errors import NotFound as NotFound
 from rules.errors import aware_time
@@ -134,7 +134,17 @@ def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
         )
     online = req.channel == "online"
     unit = TimeUnit(procedure.time_unit)
-    due = None if online else compute_due(_calendar(rt, reader), moment, procedure.time_limit, unit)
+    cal = _calendar(rt, reader)
+    due = (
+        None
+        if online
+        else compute_due(
+            cal, moment, procedure.time_limit, unit, parse_cutoff(procedure.same_day_cutoff)
+        )
+    )
+    # A count into a year with no calendar still gives the citizen an appointment (they are
+    # at the counter), recorded as provisional until that year's calendar is imported.
+    provisional = [] if due is None else provisional_years(cal, moment, due)
 
     def write(conn: apsw.Connection) -> DossierState:
         body = DossierReceived(
@@ -153,6 +163,8 @@ def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
             submitted_at=to_utc_iso(moment),
             received_at=None if online else to_utc_iso(moment),
             due_at=None if due is None else to_utc_iso(due),
+            provisional_years=provisional,
+            same_day_cutoff=procedure.same_day_cutoff,
         )
         return _commit_event(rt, conn, None, body, actor)[0]
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import msgspec
 
-from node import event_log
+from node import dossier_store, event_log
 from node.runtime import NodeRuntime
+from rules import calendar_gaps
+from rules.clock import OFFICE_TZ, utc_now
 from storage import db as db_mod
 from storage.migrations import schema_version
 
@@ -23,9 +27,25 @@ class CheckReport(msgspec.Struct, frozen=True):
     # them (e.g. the parts of a split scan), as does a store in progress. Not data loss.
     unreferenced: list[str] = msgspec.field(default_factory=list)
     unreferenced_bytes: int = 0
+    # Holiday calendars missing: provisional appointments, next year's not yet imported.
+    calendar_warnings: list[str] = msgspec.field(default_factory=list)
 
 
-def check(rt: NodeRuntime) -> CheckReport:
+def calendar_warnings(rt: NodeRuntime, today: date | None = None) -> list[str]:
+    conn = rt.db.read()
+    open_states = dossier_store.iter_states(conn, "finished_at IS NULL")
+    day = today or utc_now().astimezone(OFFICE_TZ).date()
+    return calendar_gaps.calendar_warnings(open_states, rt.reference.calendar(conn), day)
+
+
+def affected_by_calendar(rt: NodeRuntime, years: list[int]) -> list[calendar_gaps.AffectedDossier]:
+    """Open dossiers provisional on ``years`` whose deadline the calendar now held changes."""
+    conn = rt.db.read()
+    states = dossier_store.iter_states(conn, "finished_at IS NULL")
+    return calendar_gaps.affected_by_import(states, rt.reference.calendar(conn), years)
+
+
+def check(rt: NodeRuntime, today: date | None = None) -> CheckReport:
     conn = rt.db.read()
     problems: list[str] = []
     try:
@@ -69,4 +89,5 @@ def check(rt: NodeRuntime) -> CheckReport:
         problems,
         unreferenced,
         sum(stored[sha] for sha in unreferenced),
+        calendar_warnings(rt, today),
     )

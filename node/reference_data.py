@@ -40,6 +40,7 @@ class Procedure(msgspec.Struct, frozen=True):
     components: list[str]
     sample: bool
     current: bool
+    same_day_cutoff: str = "15:00"
 
 
 def apply_procedure(conn: apsw.Connection, p: ProcedureUpserted, at: str) -> None:
@@ -50,13 +51,13 @@ def apply_procedure(conn: apsw.Connection, p: ProcedureUpserted, at: str) -> Non
     conn.execute(
         """
         INSERT INTO procedures (code, version, name, field, time_limit, time_unit, online_level,
-                                components, sample, current, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                                components, sample, current, updated_at, same_day_cutoff)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
         ON CONFLICT (code, version) DO UPDATE SET
             name = excluded.name, field = excluded.field, time_limit = excluded.time_limit,
             time_unit = excluded.time_unit, online_level = excluded.online_level,
             components = excluded.components, sample = excluded.sample, current = 1,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at, same_day_cutoff = excluded.same_day_cutoff
         """,
         (
             p.code,
@@ -69,6 +70,7 @@ def apply_procedure(conn: apsw.Connection, p: ProcedureUpserted, at: str) -> Non
             msgspec.json.encode(p.components).decode(),
             int(p.sample),
             at,
+            p.same_day_cutoff,
         ),
     )
 
@@ -98,15 +100,9 @@ def import_catalog(
 
 
 def _same_procedure(p: Procedure, b: ProcedureUpserted) -> bool:
-    return (p.name, p.field, p.time_limit, p.time_unit, p.online_level, p.components, p.sample) == (
-        b.name,
-        b.field,
-        b.time_limit,
-        b.time_unit,
-        b.online_level,
-        b.components,
-        b.sample,
-    )
+    mine = (p.name, p.field, p.time_limit, p.time_unit, p.online_level, p.components, p.sample)
+    theirs = (b.name, b.field, b.time_limit, b.time_unit, b.online_level, b.components, b.sample)
+    return mine == theirs and p.same_day_cutoff == b.same_day_cutoff
 
 
 def import_calendar(
@@ -127,7 +123,7 @@ def import_calendar(
 
 
 def _procedure(row: tuple[object, ...]) -> Procedure:
-    code, version, name, field, limit, unit, level, components, sample, current = row
+    code, version, name, field, limit, unit, level, components, sample, current, cutoff = row
     return Procedure(
         str(code),
         str(version),
@@ -139,11 +135,13 @@ def _procedure(row: tuple[object, ...]) -> Procedure:
         msgspec.json.decode(str(components), type=list[str]),
         bool(sample),
         bool(current),
+        str(cutoff),
     )
 
 
 _PROC_COLS = (
-    "code, version, name, field, time_limit, time_unit, online_level, components, sample, current"
+    "code, version, name, field, time_limit, time_unit, online_level, components, sample, current,"
+    " same_day_cutoff"
 )
 
 

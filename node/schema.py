@@ -247,6 +247,41 @@ def quarantine_item_id(receipt_id: str) -> str:
     return hashlib.sha256(f"quarantine\x00{receipt_id}".encode()).hexdigest()[:20]
 
 
+def m007_same_day_unit(conn: apsw.Connection) -> None:
+    # A new time unit, "same_day" (returned the same day; received at or after the
+    # procedure's cutoff, the next working day), and that cutoff. SQLite cannot alter a
+    # CHECK, so the table is rebuilt with its rows; the partial unique index goes with it.
+    conn.execute(
+        """
+        CREATE TABLE procedures_new (
+            code TEXT NOT NULL,
+            version TEXT NOT NULL,
+            name TEXT NOT NULL,
+            field TEXT NOT NULL,
+            time_limit INTEGER NOT NULL,
+            time_unit TEXT NOT NULL CHECK (
+                time_unit IN ('working_days', 'calendar_days', 'working_hours', 'same_day')
+            ),
+            online_level TEXT NOT NULL CHECK (online_level IN ('full', 'partial', 'none')),
+            components TEXT NOT NULL,  -- JSON list of names
+            sample INTEGER NOT NULL DEFAULT 0,
+            current INTEGER NOT NULL DEFAULT 1,  -- the version new dossiers use
+            updated_at TEXT NOT NULL,
+            same_day_cutoff TEXT NOT NULL DEFAULT '15:00',  -- HH:MM, for "same_day"
+            PRIMARY KEY (code, version)
+        );
+        INSERT INTO procedures_new (code, version, name, field, time_limit, time_unit,
+                                    online_level, components, sample, current, updated_at)
+            SELECT code, version, name, field, time_limit, time_unit, online_level,
+                   components, sample, current, updated_at
+            FROM procedures;
+        DROP TABLE procedures;
+        ALTER TABLE procedures_new RENAME TO procedures;
+        CREATE UNIQUE INDEX procedures_one_current ON procedures (code) WHERE current = 1;
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_event_log", m001_event_log),
     ("002_reference_data", m002_reference_data),
@@ -254,6 +289,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("004_ingest", m004_ingest),
     ("005_sync", m005_sync),
     ("006_quarantined_files", m006_quarantined_files),
+    ("007_same_day_unit", m007_same_day_unit),
 ]
 
 

@@ -33,6 +33,9 @@ class DossierReceived(msgspec.Struct, frozen=True, tag="dossier_received"):
     submitted_at: str  # UTC ISO
     received_at: str | None  # UTC ISO; None while status is 1
     due_at: str | None  # the appointment (ngày hẹn trả), UTC ISO
+    # Years the appointment's count reached without their calendar: it is provisional.
+    provisional_years: list[int] = msgspec.field(default_factory=list)
+    same_day_cutoff: str = "15:00"  # HH:MM, for a "same_day" limit (given at "receive")
 
 
 class DossierTransitioned(msgspec.Struct, frozen=True, tag="dossier_transitioned"):
@@ -47,6 +50,8 @@ class DossierTransitioned(msgspec.Struct, frozen=True, tag="dossier_transitioned
     statutory_due_at: str | None = None  # the legal deadline, when this action moves it
     clock_remaining: int | None = None  # left when the clock stopped (days, or office seconds)
     statutory_remaining: int | None = None
+    # With a new computed deadline: the years it reached without their calendar.
+    provisional_years: list[int] | None = None
 
 
 class DocumentAttached(msgspec.Struct, frozen=True, tag="document_attached"):
@@ -69,6 +74,7 @@ class ProcedureUpserted(msgspec.Struct, frozen=True, tag="procedure_upserted"):
     online_level: str
     components: list[str]
     sample: bool = False
+    same_day_cutoff: str = "15:00"  # HH:MM: received at or after it, the next working day
 
 
 class CalendarDaySet(msgspec.Struct, frozen=True, tag="calendar_day_set"):

@@ -1,4 +1,6 @@
-"""The province's indicators (Decision 766/QĐ-TTg, simplified) over a reception window.
+"""The project's own indicator counts over a reception window, and beside them
+Decision 766/QĐ-TTg's progress and digitisation rates (``rules.indicators_766``; how they
+differ is in docs/indicators.md).
 
 Shared by the node and the central store: it reads only dossier states.
 """
@@ -11,6 +13,7 @@ from datetime import datetime
 import msgspec
 
 from rules.clock import from_utc_iso
+from rules.indicators_766 import National766, compute_766
 from rules.lifecycle import Status
 from rules.projection import DossierState
 from rules.timeliness import Timeliness, is_overdue, timeliness
@@ -34,6 +37,8 @@ class Stats(msgspec.Struct, frozen=True):
     digitised: int  # finished dossiers with both a component and a result file
     channels: ChannelShare  # share of dossiers received in the window, by channel
     on_time_rate: float | None  # on_time / (on_time + late)
+    # The same period by Decision 766/QĐ-TTg's own formulas (docs/indicators.md).
+    national: National766 | None = None
 
 
 def _within(ts: str | None, start: datetime | None, end: datetime | None) -> bool:
@@ -49,7 +54,8 @@ def compute(
     received = resolved = finished = on_time = early = late = 0
     in_progress = overdue = digitised = 0
     channels = {"in_person": 0, "online": 0, "post": 0}
-    for s in states:
+    kept = list(states)  # read twice: once for these counts, once for 766's
+    for s in kept:
         if _within(s.received_at, start, end):
             received += 1
             channels[s.channel] = channels.get(s.channel, 0) + 1
@@ -82,4 +88,5 @@ def compute(
         digitised=digitised,
         channels=ChannelShare(share["in_person"], share["online"], share["post"]),
         on_time_rate=(on_time / (on_time + late)) if (on_time + late) else None,
+        national=compute_766(kept, start, end, now),
     )

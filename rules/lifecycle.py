@@ -37,6 +37,9 @@ PROCESSING_END = frozenset(
     {Status.REFUSED, Status.STOPPED, Status.RESOLVED, Status.RESULT_RETURNED}
 )
 
+# Decision 766/QĐ-TTg also ends processing at a withdrawal (see docs/indicators.md).
+NATIONAL_END = PROCESSING_END | {Status.WITHDRAWAL_ASKED}
+
 
 class Action(enum.StrEnum):
     RECEIVE = "receive"
@@ -57,17 +60,31 @@ _S = Status
 # action -> (statuses it may start from, status it leads to); None keeps the status.
 TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.RECEIVE: (frozenset({_S.SUBMITTED}), _S.RECEIVED),
-    Action.REFUSE: (frozenset({_S.SUBMITTED, _S.SUPPLEMENT_REQUESTED}), _S.REFUSED),
+    # At reception (1), when a supplement never came (5), or after review when the dossier is
+    # not eligible on the merits (2, 4: Decree 61/2018 art. 19, returned with a written notice
+    # saying why). All print form 03 and end at 3; see docs/lifecycle.md.
+    Action.REFUSE: (
+        frozenset({_S.SUBMITTED, _S.RECEIVED, _S.PROCESSING, _S.SUPPLEMENT_REQUESTED}),
+        _S.REFUSED,
+    ),
     Action.START: (frozenset({_S.RECEIVED}), _S.PROCESSING),
-    Action.REQUEST_SUPPLEMENT: (frozenset({_S.RECEIVED, _S.PROCESSING}), _S.SUPPLEMENT_REQUESTED),
+    # From 1: an online dossier found incomplete before it is accepted (no clock runs yet).
+    Action.REQUEST_SUPPLEMENT: (
+        frozenset({_S.SUBMITTED, _S.RECEIVED, _S.PROCESSING}),
+        _S.SUPPLEMENT_REQUESTED,
+    ),
     Action.COMPLETE_SUPPLEMENT: (frozenset({_S.SUPPLEMENT_REQUESTED}), _S.PROCESSING),
     Action.REQUEST_FEE: (frozenset({_S.RECEIVED, _S.PROCESSING}), _S.FEE_DUE),
     Action.FEE_PAID: (frozenset({_S.FEE_DUE}), _S.PROCESSING),
     Action.WITHDRAW: (
-        frozenset({_S.RECEIVED, _S.PROCESSING, _S.SUPPLEMENT_REQUESTED}),
+        frozenset({_S.RECEIVED, _S.PROCESSING, _S.SUPPLEMENT_REQUESTED, _S.FEE_DUE}),
         _S.WITHDRAWAL_ASKED,
     ),
-    Action.STOP: (frozenset({_S.WITHDRAWAL_ASKED, _S.SUPPLEMENT_REQUESTED}), _S.STOPPED),
+    # From 6: the financial obligation was never met.
+    Action.STOP: (
+        frozenset({_S.WITHDRAWAL_ASKED, _S.SUPPLEMENT_REQUESTED, _S.FEE_DUE}),
+        _S.STOPPED,
+    ),
     Action.RESOLVE: (frozenset({_S.PROCESSING}), _S.RESOLVED),
     Action.RETURN_RESULT: (frozenset({_S.RESOLVED}), _S.RESULT_RETURNED),
     Action.RESCHEDULE: (
@@ -90,9 +107,15 @@ class IllegalTransition(Exception):
         self.status = status
 
 
-def next_status(action: Action, status: Status) -> Status:
-    """The status after ``action``, or IllegalTransition."""
+def next_status(action: Action, status: Status, *, received: bool = True) -> Status:
+    """The status after ``action``, or IllegalTransition.
+
+    ``received``: whether the dossier was ever accepted. A supplement completed on a dossier
+    asked for it before acceptance (1 -> 5) goes back to 1 to be received, not on to 4.
+    """
     sources, target = TRANSITIONS[action]
     if status not in sources:
         raise IllegalTransition(action, status)
+    if action is Action.COMPLETE_SUPPLEMENT and not received:
+        return Status.SUBMITTED
     return status if target is None else target

@@ -15,7 +15,7 @@ from rules.event_kinds import (
     DossierTransitioned,
     Person,
 )
-from rules.lifecycle import PROCESSING_END, Action, Status
+from rules.lifecycle import NATIONAL_END, PROCESSING_END, Action, Status
 
 
 class DocumentRef(msgspec.Struct, frozen=True):
@@ -65,6 +65,19 @@ class DossierState(msgspec.Struct):
     updated_at: str = ""
     documents: list[DocumentRef] = msgspec.field(default_factory=list)
     conflicts: list[Conflict] = msgspec.field(default_factory=list)
+    same_day_cutoff: str = "15:00"
+    # Years the deadline's count reached without their calendar (the date is provisional).
+    provisional_years: list[int] = msgspec.field(default_factory=list)
+    # The running clock segment: when it started (reception or the last restart) and how
+    # many units each deadline was given then; a clock stop measures what is left from
+    # these, on the unshifted limit. None for a date set by hand (form 04) and for states
+    # folded before these were kept.
+    clock_started_at: str | None = None
+    statutory_allotted: int | None = None
+    appointment_allotted: int | None = None
+    # Processing end as Decision 766/QĐ-TTg counts it: like ``finished_at``, but a
+    # withdrawal (7) ends it, and a supplement that never came ends it at the request.
+    national_end_at: str | None = None
 
 
 class ProjectionError(Exception):
@@ -97,6 +110,13 @@ def apply(
                 due_at=event.due_at,
                 statutory_due_at=event.due_at,
                 updated_at=recorded_at,
+                same_day_cutoff=event.same_day_cutoff,
+                provisional_years=list(event.provisional_years),
+                clock_started_at=event.received_at,
+                statutory_allotted=_allotted(event.time_limit, event.time_unit, event.received_at),
+                appointment_allotted=_allotted(
+                    event.time_limit, event.time_unit, event.received_at
+                ),
             )
         case DossierTransitioned():
             if state is None:
@@ -120,6 +140,13 @@ def apply(
             return state
 
 
+def _allotted(limit: int, unit: str, received_at: str | None) -> int | None:
+    """The limit in the unit a clock stop measures what is left in (seconds for hours)."""
+    if received_at is None:
+        return None
+    return limit * 3600 if unit == "working_hours" else limit
+
+
 def _transition(
     state: DossierState, event: DossierTransitioned, event_id: str, recorded_at: str
 ) -> DossierState:
@@ -128,19 +155,33 @@ def _transition(
         # Two offices acted on the same dossier concurrently (node and centre). Both events
         # are kept in the log; the dossier is flagged, and the later one still applies.
         state.conflicts.append(Conflict(event_id, event.action, event.from_status, state.status))
+    if state.national_end_at is None and event.to_status in NATIONAL_END:
+        unanswered = state.status == Status.SUPPLEMENT_REQUESTED and state.clock_stopped_at
+        state.national_end_at = state.clock_stopped_at if unanswered else at
     state.status = event.to_status
     if event.received_at is not None:
         state.received_at = event.received_at
+        state.clock_started_at = event.received_at
+        allotted = _allotted(state.time_limit, state.time_unit, event.received_at)
+        state.statutory_allotted = state.appointment_allotted = allotted
     if event.due_at is not None:
         state.due_at = event.due_at
     if event.statutory_due_at is not None:
         state.statutory_due_at = event.statutory_due_at
+    if event.provisional_years is not None:
+        state.provisional_years = list(event.provisional_years)
     action = event.action
+    if action == Action.COMPLETE_SUPPLEMENT and state.clock_stopped_at is not None:
+        state.clock_started_at = at
+        state.statutory_allotted = state.statutory_remaining
+        state.appointment_allotted = state.clock_remaining
     if action == Action.RESCHEDULE:
         state.reschedule_count += 1
+        state.appointment_allotted = None  # a date set by hand, not a count
     elif action == Action.REQUEST_SUPPLEMENT:
         state.supplement_count += 1
-        state.clock_stopped_at = at
+        # Before acceptance (1 -> 5) no clock runs, so none is stopped.
+        state.clock_stopped_at = at if state.received_at is not None else None
         state.clock_remaining = event.clock_remaining
         state.statutory_remaining = event.statutory_remaining
     elif action == Action.COMPLETE_SUPPLEMENT or state.status != Status.SUPPLEMENT_REQUESTED:

@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 
 import msgspec
 
+from rules.due_dates import parse_cutoff
 from rules.event_kinds import CalendarDaySet, ProcedureUpserted
 
 T = TypeVar("T")
@@ -25,14 +26,15 @@ class ImportFileError(Exception):
 
 class ProcedureEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
-    version: str
+    version: str  # ``version = 1`` in a file is read as "1" (see read_catalog)
     name: str
     field: str
     time_limit: int
-    time_unit: Literal["working_days", "calendar_days", "working_hours"]
+    time_unit: Literal["working_days", "calendar_days", "working_hours", "same_day"]
     online_level: Literal["full", "partial", "none"]
     components: list[str]
     sample: bool = False
+    same_day_cutoff: str = "15:00"  # HH:MM, for time_unit "same_day"
 
 
 class CatalogFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -56,12 +58,23 @@ def _decode(path: Path, kind: type[T]) -> T:
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
-        tomllib.loads(raw.decode("utf-8"))  # TOML syntax errors with line numbers
-        return msgspec.toml.decode(raw, type=kind)
+        data = tomllib.loads(raw.decode("utf-8"))  # TOML syntax errors with line numbers
+        if kind is CatalogFile:
+            _versions_as_text(data)
+        return msgspec.convert(data, type=kind)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"{path}: not valid TOML: {exc}") from exc
     except msgspec.ValidationError as exc:
         raise ImportFileError(f"{path}: {exc}") from exc
+
+
+def _versions_as_text(data: dict[str, object]) -> None:
+    """``version = 1`` is how a person naturally writes a version in TOML: keep its text."""
+    entries = data.get("procedure")
+    for entry in entries if isinstance(entries, list) else []:
+        version = entry.get("version") if isinstance(entry, dict) else None
+        if isinstance(version, int) and not isinstance(version, bool):
+            entry["version"] = str(version)
 
 
 def read_catalog(path: Path) -> list[ProcedureEntry]:
@@ -77,6 +90,16 @@ def read_catalog(path: Path) -> list[ProcedureEntry]:
             raise ImportFileError(
                 f"{where}: time_limit {e.time_limit} is not valid for {e.time_unit}"
             )
+        if e.time_unit == "same_day" and e.time_limit != 0:
+            raise ImportFileError(
+                f"{where}: time_unit same_day takes time_limit = 0 (returned the same day; "
+                f"received at or after same_day_cutoff, the next working day), "
+                f"not {e.time_limit}"
+            )
+        try:
+            parse_cutoff(e.same_day_cutoff)
+        except ValueError as exc:
+            raise ImportFileError(f"{where}: {exc}") from None
         if (e.code, e.version) in seen:
             raise ImportFileError(f"{where}: version {e.version!r} appears twice")
         seen.add((e.code, e.version))
@@ -101,7 +124,7 @@ def read_calendar(path: Path) -> list[CalendarEntry]:
 def procedure_event(e: ProcedureEntry) -> ProcedureUpserted:
     return ProcedureUpserted(
         e.code,
-        e.version,
+        str(e.version),
         e.name,
         e.field,
         e.time_limit,
@@ -109,6 +132,7 @@ def procedure_event(e: ProcedureEntry) -> ProcedureUpserted:
         e.online_level,
         list(e.components),
         e.sample,
+        e.same_day_cutoff,
     )
 
 

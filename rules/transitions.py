@@ -16,7 +16,15 @@ from typing import Annotated, Any
 import msgspec
 
 from rules.clock import from_utc_iso, to_utc_iso
-from rules.due_dates import TimeUnit, compute_due, due_after_restart, remaining_at_stop
+from rules.due_dates import (
+    TimeUnit,
+    compute_due,
+    due_after_restart,
+    parse_cutoff,
+    provisional_years,
+    remaining_at_stop,
+    unshifted_end,
+)
 from rules.errors import DossierError, aware_time
 from rules.event_kinds import DossierTransitioned
 from rules.lifecycle import Action, Status, next_status
@@ -61,7 +69,7 @@ def decide_transition(
     """
     check_note(req)
     status = Status(state.status)
-    target = next_status(req.action, status)
+    target = next_status(req.action, status, received=state.received_at is not None)
     fields = timing_for(state, req, calendar, now)
     return DossierTransitioned(
         dossier_id=state.id,
@@ -82,24 +90,37 @@ def timing_for(
 ) -> dict[str, Any]:
     """The clock consequences of an action, decided now and recorded in its event."""
     unit = TimeUnit(state.time_unit)
+    cutoff = parse_cutoff(state.same_day_cutoff)
     if req.action == Action.RECEIVE:
-        due = to_utc_iso(compute_due(calendar(), now, state.time_limit, unit))
-        return {"received_at": to_utc_iso(now), "due_at": due, "statutory_due_at": due}
+        cal = calendar()
+        due_at = compute_due(cal, now, state.time_limit, unit, cutoff)
+        due = to_utc_iso(due_at)
+        return {
+            "received_at": to_utc_iso(now),
+            "due_at": due,
+            "statutory_due_at": due,
+            "provisional_years": provisional_years(cal, now, due_at),
+        }
     if req.action == Action.REQUEST_SUPPLEMENT:
         cal = calendar()
         return {
-            "clock_remaining": _remaining(cal, state.due_at, now, unit),
-            "statutory_remaining": _remaining(cal, state.statutory_due_at, now, unit),
+            "clock_remaining": _remaining(
+                cal, state, state.due_at, state.appointment_allotted, now
+            ),
+            "statutory_remaining": _remaining(
+                cal, state, state.statutory_due_at, state.statutory_allotted, now
+            ),
         }
     if req.action == Action.COMPLETE_SUPPLEMENT:
         cal = calendar()
         fields: dict[str, Any] = {}
         if state.clock_remaining is not None:
-            fields["due_at"] = to_utc_iso(due_after_restart(cal, now, state.clock_remaining, unit))
+            due_at = due_after_restart(cal, now, state.clock_remaining, unit, cutoff)
+            fields["due_at"] = to_utc_iso(due_at)
         if state.statutory_remaining is not None:
-            fields["statutory_due_at"] = to_utc_iso(
-                due_after_restart(cal, now, state.statutory_remaining, unit)
-            )
+            statutory = due_after_restart(cal, now, state.statutory_remaining, unit, cutoff)
+            fields["statutory_due_at"] = to_utc_iso(statutory)
+            fields["provisional_years"] = provisional_years(cal, now, statutory)
         return fields
     if req.action == Action.RESCHEDULE:
         if req.due_at is None:
@@ -117,5 +138,15 @@ def timing_for(
     return {}
 
 
-def _remaining(cal: WorkCalendar, due_at: str | None, now: datetime, unit: TimeUnit) -> int | None:
-    return None if due_at is None else remaining_at_stop(cal, from_utc_iso(due_at), now, unit)
+def _remaining(
+    cal: WorkCalendar, state: DossierState, due_at: str | None, allotted: int | None, now: datetime
+) -> int | None:
+    """What is left of one deadline; a calendar-day count is measured on its unshifted end
+    when the state knows the running segment (``allotted``), else on the date itself."""
+    if due_at is None:
+        return None
+    unit = TimeUnit(state.time_unit)
+    limit_end = None
+    if unit is TimeUnit.CALENDAR_DAYS and allotted is not None and state.clock_started_at:
+        limit_end = unshifted_end(cal, from_utc_iso(state.clock_started_at), allotted)
+    return remaining_at_stop(cal, from_utc_iso(due_at), now, unit, limit_end)

@@ -6,6 +6,7 @@ The government moves days every year, so holidays and make-up working days are d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -37,6 +38,15 @@ class WorkCalendar:
         for day, kind in days:
             (holidays if kind == "holiday" else workdays).add(day)
         return cls(frozenset(holidays), frozenset(workdays), tuple(periods))
+
+    def has_year(self, year: int) -> bool:
+        """Whether any day of ``year`` was imported. Every year has holidays (1 January at
+        least), so a year with none has no calendar: its holidays are unknown."""
+        return year in self._years
+
+    @functools.cached_property
+    def _years(self) -> frozenset[int]:
+        return frozenset(d.year for d in self.holidays | self.makeup_workdays)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.makeup_workdays:

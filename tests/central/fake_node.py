@@ -54,7 +54,12 @@ class FakeNode:
         self.log.append(record)
         return record
 
-    def receive(self, name: str = "Nguyễn Văn Đức", channel: str = "in_person") -> str:
+    def receive(
+        self,
+        name: str = "Nguyễn Văn Đức",
+        channel: str = "in_person",
+        provisional_years: list[int] | None = None,
+    ) -> str:
         """A received dossier (status 2, due in a week; online: status 1); returns its id."""
         self.serial += 1
         dossier_id = str(uuid6.uuid7())
@@ -76,6 +81,7 @@ class FakeNode:
             submitted_at=at,
             received_at=None if online else at,
             due_at=None if online else to_utc_iso(self.clock + timedelta(days=7)),
+            provisional_years=provisional_years or [],
         )
         self._append(dossier_id, body)
         return dossier_id

@@ -188,3 +188,18 @@ def test_city_events_reach_the_node_through_the_handler_after_an_append(
     (batch,) = [o.message for o in out if o.topic.endswith(f"/down/{Lane.EVENTS}")]
     assert isinstance(batch, wire.DownBatch) and batch.first_seq == 1
     assert batch.events == runtime.store.down_events(NODE, 0, 10)
+
+
+def test_a_calendar_push_names_the_provisional_dossiers_it_moves(runtime: CentralRuntime) -> None:
+    node = FakeNode(NODE)
+    provisional = node.receive(provisional_years=[node.clock.year])
+    node.receive()  # counted with its year's calendar: not listed
+    finished = node.receive(provisional_years=[node.clock.year])
+    node.transition(finished, "refuse", 2, 3)  # processing ended: nothing to reissue
+    replicate(runtime, node)
+    affected = city_actions.calendar_affected(
+        runtime.store, NODE, [node.clock.year], DEFAULT_PERIODS
+    )
+    assert [a.id for a in affected] == [provisional]
+    assert affected[0].recomputed_due_at != affected[0].statutory_due_at
+    assert city_actions.calendar_affected(runtime.store, NODE, [1999], DEFAULT_PERIODS) == []

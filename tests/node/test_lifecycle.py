@@ -193,3 +193,15 @@ def test_a_blank_or_unprintable_actor_is_refused_and_writes_nothing(
     assert response.status_code == 400, response.text
     assert response.json()["field"] == "X-Actor"
     assert scalar(runtime.db.read(), "SELECT COUNT(*) FROM events") == before
+
+
+def test_online_dossier_incomplete_before_acceptance_goes_back_to_reception(
+    client: Client,
+) -> None:
+    dossier = create(client, channel="online")
+    asked = act(client, dossier["id"], "request_supplement", note="Thiếu tờ khai").json()
+    assert (asked["status"], asked["clock_stopped"], asked["due_at"]) == (5, False, None)
+    back = act(client, dossier["id"], "complete_supplement").json()
+    assert (back["status"], back["received_at"]) == (1, None)
+    received = act(client, dossier["id"], "receive").json()
+    assert received["status"] == 2 and received["due_at"] is not None

@@ -96,6 +96,13 @@ def test_stats_counts_the_indicators(client: Client) -> None:
     assert stats["overdue_in_progress"] == 1
     assert stats["on_time_rate"] == 0.5
     assert stats["channels"] == {"in_person": 0.75, "online": 0.0, "post": 0.25}
+    # Decision 766's rate counts the in-progress dossiers too: 1 ended on time of 2 ended,
+    # 1 within its time of 2 in progress; none of the 4 received has a file.
+    national = stats["national"]
+    assert (national["ended"], national["ended_on_time"]) == (2, 1)
+    assert (national["in_progress"], national["in_progress_within_time"]) == (2, 1)
+    assert national["progress_rate"] == 0.5
+    assert (national["received"], national["digitisation_rate"]) == (4, 0.0)
 
     april = client.get("/api/v1/stats", params={"from": "2026-04-01", "to": "2026-04-30"}).json()
     assert april["received"] == 2

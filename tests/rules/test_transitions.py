@@ -12,7 +12,7 @@ from rules.clock import to_utc_iso
 from rules.errors import DossierError
 from rules.event_kinds import Person
 from rules.lifecycle import Action, IllegalTransition, Status
-from rules.projection import DossierState
+from rules.projection import DossierState, apply
 from rules.transitions import TransitionRequest, decide_transition
 from rules.work_calendar import WorkCalendar
 
@@ -89,3 +89,48 @@ def test_both_sites_call_the_one_decision_and_build_no_transition_event_themselv
     }
     assert "decide_transition" in called
     assert "DossierTransitioned" not in called
+
+
+@pytest.mark.parametrize(
+    ("action", "source", "target"),
+    [
+        # Refused after review, not eligible on the merits (Decree 61/2018 art. 19): form 03.
+        (Action.REFUSE, Status.RECEIVED, Status.REFUSED),
+        (Action.REFUSE, Status.PROCESSING, Status.REFUSED),
+        # Withdrawn or stopped while the fee is due.
+        (Action.WITHDRAW, Status.FEE_DUE, Status.WITHDRAWAL_ASKED),
+        (Action.STOP, Status.FEE_DUE, Status.STOPPED),
+    ],
+)
+def test_the_legal_transitions_the_table_used_to_miss(
+    action: Action, source: Status, target: Status
+) -> None:
+    req = TransitionRequest(action, note="Không đủ điều kiện: thiếu giấy phép")
+    event = decide_transition(state(source), req, calendar, NOW, to_utc_iso(NOW))
+    assert (event.from_status, event.to_status) == (int(source), int(target))
+    assert event.note == "Không đủ điều kiện: thiếu giấy phép"
+
+
+def test_refusal_after_review_needs_the_reason_the_notice_prints() -> None:
+    with pytest.raises(DossierError) as refused:
+        decide_transition(
+            state(Status.PROCESSING), TransitionRequest(Action.REFUSE), calendar, NOW, "x"
+        )
+    assert refused.value.field == "note"
+
+
+def test_an_online_dossier_incomplete_before_acceptance_waits_then_returns_to_reception() -> None:
+    submitted = state(Status.SUBMITTED)
+    submitted.received_at = submitted.due_at = submitted.statutory_due_at = None
+    req = TransitionRequest(Action.REQUEST_SUPPLEMENT, note="Thiếu tờ khai")
+    asked = decide_transition(submitted, req, calendar, NOW, to_utc_iso(NOW))
+    assert (asked.from_status, asked.to_status) == (1, 5)
+    assert asked.clock_remaining is None and asked.statutory_remaining is None  # no clock yet
+    submitted = apply(submitted, asked, origin="xa-1", event_id="e1", recorded_at="x")
+    assert submitted.status == Status.SUPPLEMENT_REQUESTED
+    assert submitted.clock_stopped_at is None  # nothing to stop before acceptance
+    done = decide_transition(
+        submitted, TransitionRequest(Action.COMPLETE_SUPPLEMENT), calendar, NOW, "x"
+    )
+    # Never accepted, so it goes back to 1 to be received (and given its appointment).
+    assert (done.from_status, done.to_status, done.due_at) == (5, 1, None)

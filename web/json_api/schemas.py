@@ -63,6 +63,9 @@ class DossierOut(msgspec.Struct, frozen=True):
     documents: list[DocumentOut]
     conflicts: list[Conflict]
     events: list[EventOut] | None = None
+    # Years the deadline was counted through without their holiday calendar: the
+    # appointment is provisional until they are imported.
+    provisional_years: list[int] = msgspec.field(default_factory=list)
 
 
 class DossierPage(msgspec.Struct, frozen=True):
@@ -128,4 +131,5 @@ def dossier_out(
         ],
         conflicts=state.conflicts,
         events=None if events is None else [event_out(e) for e in events],
+        provisional_years=list(state.provisional_years),
     )

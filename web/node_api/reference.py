@@ -10,6 +10,7 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import File
 
 from node import dossier_store, event_log, reference_data
+from node.integrity import calendar_warnings
 from rules import indicators
 from rules.clock import from_utc_iso, utc_now
 from storage.migrations import schema_version
@@ -83,4 +84,6 @@ def healthz(runtime: Runtime) -> dict[str, object]:
         "agency_code": runtime.config.node.agency_code,
         "schema": schema_version(conn),
         "events": event_log.head_seq(conn, runtime.node_id),
+        # Missing holiday calendars: provisional appointments, next year's not imported.
+        "calendar_warnings": calendar_warnings(runtime),
     }

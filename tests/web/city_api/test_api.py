@@ -80,6 +80,8 @@ def test_stats_per_node_and_for_the_city(api: Client, runtime: CentralRuntime) -
     replicate(runtime, b)
     city = api.get("/api/v1/stats").json()
     assert city["received"] == 3 and city["in_progress"] == 3
+    # The city computes Decision 766's rates with the node's code, beside its counts.
+    assert city["national"]["received"] == 3 and city["national"]["in_progress"] == 3
     only_a = api.get("/api/v1/stats", params={"node": NODE_A}).json()
     assert only_a["received"] == 2 and only_a["channels"]["post"] == 0.5
     window = api.get("/api/v1/stats", params={"from": "2030-01-01"}).json()
