@@ -32,7 +32,8 @@ def test_files_quarantined_before_the_table_existed_are_carried_over(tmp_path: P
             "'2027-01-01T00:00:00Z', '2027-01-01T00:00:01Z', '2027-01-01T00:00:02Z', ?)",
             (receipt_id, outcome, disposed_to),
         )
-    assert apply_migrations(conn, MIGRATIONS) == ["006_quarantined_files"]
+    upto = [m for m in MIGRATIONS if m[0] <= "006_quarantined_files"]
+    assert apply_migrations(conn, upto) == ["006_quarantined_files"]
     [row] = records.waiting(conn)
     assert (row.id, row.receipt_id, row.path, row.reason) == (
         quarantine_item_id("r1"),
