@@ -14,7 +14,6 @@ import msgspec
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.openapi.config import OpenAPIConfig
 from litestar.params import (
     FromQuery,
     JSONBody,
@@ -31,6 +30,7 @@ from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.transitions import TransitionRequest
 from web.json_api.allow import complete_allow_header
+from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
@@ -287,16 +287,20 @@ def create_central_app(
         return runtime
 
     app = Litestar(
-        route_handlers=[NodeController, DossierController, ReportController, healthz],
+        route_handlers=[
+            NodeController,
+            DossierController,
+            ReportController,
+            healthz,
+            docs_assets(),
+        ],
         dependencies={
             "central": Provide(provide_central, sync_to_thread=False),
             **ACTOR_DEPENDENCY,
         },
         exception_handlers={**HANDLERS, StoreError: _store_error},
         before_send=[complete_allow_header],
-        openapi_config=OpenAPIConfig(
-            title="motcua-edge city data centre", version="1", path="/schema"
-        ),
+        openapi_config=openapi_config("motcua-edge city data centre"),
         on_shutdown=on_shutdown or [],
         # Leave logging as the command set it: Litestar's default moves the root logger to
         # a queue handler whose last lines are lost when uvicorn re-raises SIGTERM.

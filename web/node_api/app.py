@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 
 from litestar import Litestar
 from litestar.di import Provide
-from litestar.openapi.config import OpenAPIConfig
 
 from node.runtime import NodeRuntime
 from web.json_api.allow import complete_allow_header
+from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY
 from web.node_api.dossiers import DossierController
@@ -38,6 +38,7 @@ def create_app(
             IngestController,
             SyncController,
             healthz,
+            docs_assets(),
         ],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
@@ -45,7 +46,7 @@ def create_app(
         },
         exception_handlers=HANDLERS,
         before_send=[complete_allow_header],
-        openapi_config=OpenAPIConfig(title="motcua-edge node", version="1", path="/schema"),
+        openapi_config=openapi_config("motcua-edge node"),
         on_startup=[_without_app(hook) for hook in on_startup],
         on_shutdown=[_without_app(hook) for hook in on_shutdown],
         logging_config=None,  # keep the command's logging (cli.logging_setup: escaped lines)

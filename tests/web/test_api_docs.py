@@ -1,0 +1,23 @@
+"""``/schema`` is browsable in an office with no internet: every asset comes from the node."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+Client = TestClient[Litestar]
+
+
+def test_the_api_document_page_loads_nothing_from_elsewhere(client: Client) -> None:
+    page = client.get("/schema")
+    assert page.status_code == 200, page.text
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+    assert urls, page.text  # the page does load its scripts and styles
+    assert [u for u in urls if "://" in u or u.startswith("//")] == []
+    assert not re.search(r"https?://", page.text.split("<body", 1)[0])
+    for url in urls:
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 100, url

@@ -1,0 +1,46 @@
+"""The browsable API document at ``/schema``, served entirely by the process itself.
+
+Litestar's renderers load their scripts, styles and favicon from CDNs by default, so
+``/schema`` was a blank page in an office with no internet. Swagger UI's files come from
+the ``swagger-ui-bundle`` package and are served under ``/schema-assets``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+ASSETS_PATH = "/schema-assets"
+_SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def openapi_config(title: str) -> OpenAPIConfig:
+    """``/schema`` (Swagger UI from local files) and ``/schema/openapi.json``."""
+    swagger = SwaggerRenderPlugin(
+        js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+        css_url=f"{ASSETS_PATH}/swagger-ui.css",
+        standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{ASSETS_PATH}/favicon-32x32.png'>",
+        path="/",
+    )
+    return OpenAPIConfig(
+        title=title,
+        version="1",
+        path="/schema",
+        render_plugins=[swagger, JsonRenderPlugin()],
+    )
+
+
+def docs_assets() -> ControllerRouterHandler:
+    """The Swagger UI files, served by the app (never from a CDN); not in the API document."""
+    return create_static_files_router(
+        path=ASSETS_PATH,
+        directories=[_SWAGGER_DIR],
+        include_in_schema=False,
+        name="schema-assets",
+    )
