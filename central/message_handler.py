@@ -262,7 +262,15 @@ class MessageHandler:
                 )
                 held = self.store.own_event_id(node_id, row.acked_upto) if row.acked_upto else ""
                 ack = wire.EventAck(node_id, node_id, row.acked_upto, held or "")
-                return [_control(node_id, ack), *self._send_down(node_id, row.down_acked_upto, at)]
+                replies = [_control(node_id, ack)]
+                if message.last_seq > row.acked_upto:
+                    # Events the city lacks, perhaps because it was restored from an old
+                    # copy while the node holds them as acknowledged: ask for them now,
+                    # not when the node next writes one (a node sending them anyway skips
+                    # the request, see NodeLink._on_resend_request).
+                    resend = wire.ResendRequest(node_id, node_id, row.acked_upto + 1)
+                    replies.append(_control(node_id, resend))
+                return [*replies, *self._send_down(node_id, row.down_acked_upto, at)]
             case wire.Offline():
                 if self.store.record_offline(message, at):
                     log.info("event=offline node=%s session=%s", node_id, message.started_at)

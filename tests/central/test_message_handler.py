@@ -40,10 +40,21 @@ def node_with(n: int) -> FakeNode:
 
 
 def test_a_birth_is_answered_with_the_held_head(handler: MessageHandler) -> None:
-    node = node_with(3)
+    node = node_with(2)
     handler.handle(*node.birth())
     handler.handle(*node.batch(1, 2))
     assert messages(handler.handle(*node.birth())) == [(CONTROL, ack(node, 2))]
+
+
+def test_a_birth_above_the_held_head_asks_for_the_rest_at_once(handler: MessageHandler) -> None:
+    # A city restored from an old copy holds less than the node was told: the node holds
+    # 3..5 as acknowledged and would send them only once it writes a new event.
+    node = node_with(5)
+    handler.handle(*node.batch(1, 2))
+    assert messages(handler.handle(*node.birth())) == [
+        (CONTROL, ack(node, 2)),
+        (CONTROL, wire.ResendRequest(NODE, NODE, 3)),
+    ]
 
 
 def test_batches_are_acked_after_commit_and_repeats_acked_again(
