@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from central import down_outbox
+from central import down_outbox, file_asks
 from central.blob_receiver import BlobReceiver, FileTooLarge, Progress
 from central.event_checks import EventCheckError, check_events
 from central.store import CENTRAL_ORIGIN, CentralStore, NodeRow, StoreError
@@ -270,6 +270,8 @@ class MessageHandler:
                     # the request, see NodeLink._on_resend_request).
                     resend = wire.ResendRequest(node_id, node_id, row.acked_upto + 1)
                     replies.append(_control(node_id, resend))
+                missing = self.store.missing_files(node_id, file_asks.PER_BIRTH)
+                replies += self._asked(file_asks.lacking(self.store, self.blobs, node_id, missing))
                 return [*replies, *self._send_down(node_id, row.down_acked_upto, at)]
             case wire.Offline():
                 if self.store.record_offline(message, at):
@@ -320,7 +322,13 @@ class MessageHandler:
         )
         # Only now, after the commit: the ack is the node's licence to stop resending.
         ack = wire.EventAck(node_id, node_id, outcome.head, outcome.head_id)
-        return [_control(node_id, ack)]
+        asks = file_asks.lacking(self.store, self.blobs, node_id, file_asks.named(batch))
+        return [_control(node_id, ack), *self._asked(asks)]
+
+    def _asked(self, asks: list[wire.ChunkAck]) -> list[Outgoing]:
+        if asks:
+            self._count("files_asked", len(asks))
+        return [_control(a.node_id, a) for a in asks]
 
     def _known(self, node_id: str, origin: str) -> NodeRow:
         if origin != CENTRAL_ORIGIN:

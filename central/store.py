@@ -201,6 +201,9 @@ class CentralStore(Protocol):
     # Size of a complete, verified file held here; None when not held.
     def blob_size(self, sha256: str) -> int | None: ...
 
+    # (sha256, size) of up to ``limit`` files the node's held events name and no row holds.
+    def missing_files(self, node_id: str, limit: int) -> list[tuple[str, int]]: ...
+
     # Record a verified file (its bytes are already durable in the blob directory).
     def record_blob(self, sha256: str, size: int, at: str) -> None: ...
 
