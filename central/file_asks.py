@@ -4,11 +4,14 @@ A node sends a file again only when the city says it lacks it, and holds every f
 city once acknowledged as delivered. So the city tells it, with the ``ChunkAck`` it
 answers an offer with (offset 0, not complete), for each file its held events name and it
 holds no byte of: after each batch for the files that batch names (resent events of a
-restored city come back this way) and on each Birth for any of the node's files.
+restored city come back this way), and on a node's first Birth to a receiver process for
+any of the node's files (a restore happens while no receiver runs; looking over every
+file of every node at each reconnect would cost a scan of its document events each time).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Final
 
 from central.blob_receiver import BlobReceiver
@@ -16,7 +19,7 @@ from central.store import CentralStore
 from rules.event_kinds import DocumentAttached, decode_body
 from sync import wire
 
-#: Files asked for on one Birth at most; the next Birth (or batch) asks for the rest.
+#: Files asked for on one Birth at most; the next Birth asks for the rest.
 PER_BIRTH: Final = 100
 
 
@@ -45,3 +48,26 @@ def lacking(
             continue  # on its way: the node's own offers say where to resume
         asks.append(wire.ChunkAck(node_id, sha256, 0, False))
     return asks
+
+
+class FileAsks:
+    """When to ask: per batch always; per node once per process (see the module doc)."""
+
+    def __init__(self, store: CentralStore, blobs: BlobReceiver) -> None:
+        self._store = store
+        self._blobs = blobs
+        self._lock = threading.Lock()
+        self._checked: set[str] = set()  # nodes whose files were all looked over
+
+    def on_batch(self, batch: wire.EventBatch) -> list[wire.ChunkAck]:
+        return lacking(self._store, self._blobs, batch.node_id, named(batch))
+
+    def on_birth(self, node_id: str) -> list[wire.ChunkAck]:
+        with self._lock:
+            if node_id in self._checked:
+                return []
+        missing = self._store.missing_files(node_id, PER_BIRTH)
+        if len(missing) < PER_BIRTH:
+            with self._lock:
+                self._checked.add(node_id)
+        return lacking(self._store, self._blobs, node_id, missing)

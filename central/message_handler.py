@@ -135,6 +135,7 @@ class MessageHandler:
         self._counters: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._touched: dict[str, float] = {}
+        self._file_asks = file_asks.FileAsks(store, blobs)
 
     # -- counters ---------------------------------------------------------------------------
 
@@ -270,8 +271,7 @@ class MessageHandler:
                     # the request, see NodeLink._on_resend_request).
                     resend = wire.ResendRequest(node_id, node_id, row.acked_upto + 1)
                     replies.append(_control(node_id, resend))
-                missing = self.store.missing_files(node_id, file_asks.PER_BIRTH)
-                replies += self._asked(file_asks.lacking(self.store, self.blobs, node_id, missing))
+                replies += self._asked(self._file_asks.on_birth(node_id))
                 return [*replies, *self._send_down(node_id, row.down_acked_upto, at)]
             case wire.Offline():
                 if self.store.record_offline(message, at):
@@ -322,8 +322,7 @@ class MessageHandler:
         )
         # Only now, after the commit: the ack is the node's licence to stop resending.
         ack = wire.EventAck(node_id, node_id, outcome.head, outcome.head_id)
-        asks = file_asks.lacking(self.store, self.blobs, node_id, file_asks.named(batch))
-        return [_control(node_id, ack), *self._asked(asks)]
+        return [_control(node_id, ack), *self._asked(self._file_asks.on_batch(batch))]
 
     def _asked(self, asks: list[wire.ChunkAck]) -> list[Outgoing]:
         if asks:
