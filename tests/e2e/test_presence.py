@@ -92,7 +92,9 @@ def test_a_city_started_after_the_node_sees_it_and_sends_to_it(
         central.proc.stop()
 
 
-def test_a_node_stopped_cleanly_is_shown_offline(tmp_path: Path, broker: Mosquitto) -> None:
+def test_a_node_stopped_cleanly_or_killed_is_shown_offline(
+    tmp_path: Path, broker: Mosquitto
+) -> None:
     url = f"mqtt://{broker.host}:{broker.port}"
     node_dir = make_node(tmp_path, NODE, url, sync=FAST)
     central = make_central(tmp_path, url).start()
@@ -104,6 +106,10 @@ def test_a_node_stopped_cleanly_is_shown_offline(tmp_path: Path, broker: Mosquit
         wait_presence(central, False, "the cleanly stopped node offline")
         sender = sync_proc(node_dir).start()
         wait_presence(central, True, "the node online again")
+        sender.kill()  # a power cut: the broker publishes the will of that connection
+        wait_presence(central, False, "the killed node offline")
+        sender = sync_proc(node_dir).start()
+        wait_presence(central, True, "the node online after the kill")
     finally:
         sender.stop()
         central.proc.stop()
