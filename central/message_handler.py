@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from central import down_outbox
+from central import down_outbox, file_asks
 from central.blob_receiver import BlobReceiver, FileTooLarge, Progress
 from central.event_checks import EventCheckError, check_events
 from central.store import CENTRAL_ORIGIN, CentralStore, NodeRow, StoreError
@@ -135,6 +135,7 @@ class MessageHandler:
         self._counters: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._touched: dict[str, float] = {}
+        self._file_asks = file_asks.FileAsks(store, blobs)
 
     # -- counters ---------------------------------------------------------------------------
 
@@ -262,7 +263,16 @@ class MessageHandler:
                 )
                 held = self.store.own_event_id(node_id, row.acked_upto) if row.acked_upto else ""
                 ack = wire.EventAck(node_id, node_id, row.acked_upto, held or "")
-                return [_control(node_id, ack), *self._send_down(node_id, row.down_acked_upto, at)]
+                replies = [_control(node_id, ack)]
+                if message.last_seq > row.acked_upto:
+                    # Events the city lacks, perhaps because it was restored from an old
+                    # copy while the node holds them as acknowledged: ask for them now,
+                    # not when the node next writes one (a node sending them anyway skips
+                    # the request, see NodeLink._on_resend_request).
+                    resend = wire.ResendRequest(node_id, node_id, row.acked_upto + 1)
+                    replies.append(_control(node_id, resend))
+                replies += self._asked(self._file_asks.on_birth(node_id))
+                return [*replies, *self._send_down(node_id, row.down_acked_upto, at)]
             case wire.Offline():
                 if self.store.record_offline(message, at):
                     log.info("event=offline node=%s session=%s", node_id, message.started_at)
@@ -312,7 +322,12 @@ class MessageHandler:
         )
         # Only now, after the commit: the ack is the node's licence to stop resending.
         ack = wire.EventAck(node_id, node_id, outcome.head, outcome.head_id)
-        return [_control(node_id, ack)]
+        return [_control(node_id, ack), *self._asked(self._file_asks.on_batch(batch))]
+
+    def _asked(self, asks: list[wire.ChunkAck]) -> list[Outgoing]:
+        if asks:
+            self._count("files_asked", len(asks))
+        return [_control(a.node_id, a) for a in asks]
 
     def _known(self, node_id: str, origin: str) -> NodeRow:
         if origin != CENTRAL_ORIGIN:

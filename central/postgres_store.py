@@ -121,6 +121,11 @@ CREATE TABLE rejections (
 MIGRATIONS: Final[list[tuple[str, str]]] = [
     ("001_central", _M001),
     ("002_diverged", "ALTER TABLE nodes ADD COLUMN diverged_at TEXT;"),
+    (
+        "003_presence_bd_seq",
+        "ALTER TABLE nodes ADD COLUMN bd_seq BIGINT NOT NULL DEFAULT 0;"
+        "ALTER TABLE nodes ADD COLUMN ended_bd_seq BIGINT NOT NULL DEFAULT 0;",
+    ),
 ]
 
 

@@ -30,7 +30,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from central.message_handler import MessageHandler, Outgoing
 from settings.city import BrokerAddress
-from sync import topics
+from sync import topics, wire
 
 log = logging.getLogger("motcua.central.receiver")
 
@@ -231,7 +231,9 @@ class Receiver:
         )
         client.subscribe(self.filter, qos=1)
 
-    def _on_subscribe(self, _c: Any, _u: Any, _mid: int, rcs: list[ReasonCode], _p: Any) -> None:
+    def _on_subscribe(
+        self, _c: mqtt.Client, _u: Any, _mid: int, rcs: list[ReasonCode], _p: Any
+    ) -> None:
         if any(rc.is_failure for rc in rcs):
             with self._state_lock:
                 self._lost = True
@@ -239,7 +241,12 @@ class Receiver:
             return
         with self._state_lock:
             self._subscribed = True
+            token = f"{self.client_id}-{self.connects}"
         log.info("event=subscribed filter=%s", self.filter)
+        # Only now that node messages reach us: the retained state tells every node,
+        # connected now or later, to send its Birth again (Sparkplug B's host state).
+        state = wire.encode_city_state(wire.CityState(online=True, token=token))
+        _c.publish(topics.CITY_STATE, state, qos=1, retain=True)
 
     def _on_disconnect(self, _c: Any, _u: Any, _f: Any, rc: ReasonCode, _p: Any) -> None:
         with self._state_lock:

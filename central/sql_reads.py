@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from central.sql_tables import NODE_COLUMNS, Tx, node_from_row, select_events, stream_events
 from central.store import DossierQuery, DossierView, NodeRow, RejectionRow
+from rules.event_kinds import DocumentAttached, decode_body
 from rules.event_record import EventRecord
 from rules.projection import DossierState
 from storage.dossier_rows import DossierFilter, decode_state, filter_clauses
@@ -103,3 +104,28 @@ def rejection_counts(tx: Tx) -> list[RejectionRow]:
 def schema_version(tx: Tx) -> str:
     rows = tx.rows("SELECT name FROM _migrations ORDER BY name DESC LIMIT 1")
     return str(rows[0][0]) if rows else "none"
+
+
+# -- files ------------------------------------------------------------------------------------
+
+_FILES_PER_QUERY = 200  # shas per "IN (...)" query
+
+
+def missing_files(tx: Tx, node_id: str, limit: int) -> list[tuple[str, int]]:
+    """(sha256, size) of files the node's held document events name and no blob row has."""
+    named: dict[str, int] = {}
+    for event in select_events(
+        tx, "node_id = ? AND kind = ? ORDER BY origin, seq", (node_id, "document_attached")
+    ):
+        body = decode_body(event.body)
+        if isinstance(body, DocumentAttached):
+            named.setdefault(body.sha256, body.size)
+    shas = list(named)
+    held: set[str] = set()
+    for start in range(0, len(shas), _FILES_PER_QUERY):
+        part = shas[start : start + _FILES_PER_QUERY]
+        marks = ", ".join("?" * len(part))
+        held |= {
+            str(r[0]) for r in tx.rows(f"SELECT sha256 FROM blobs WHERE sha256 IN ({marks})", part)
+        }
+    return [(sha, named[sha]) for sha in shas if sha not in held][:limit]

@@ -152,6 +152,10 @@ class SqlCentralStore(ABC):
         with self._read() as tx:
             return sql_reads.blob_size(tx, sha256)
 
+    def missing_files(self, node_id: str, limit: int) -> list[tuple[str, int]]:
+        with self._read() as tx:
+            return sql_reads.missing_files(tx, node_id, limit)
+
     def record_blob(self, sha256: str, size: int, at: str) -> None:
         with self._write(None) as tx:
             tx.run(

@@ -24,7 +24,7 @@ from storage.event_rows import EVENT_COLUMNS, event_from_row, event_values
 NODE_COLUMNS = (
     "node_id, first_seen, last_seen, online, started_at, ended_at, software_version, "
     "node_last_seq, acked_upto, central_seq, down_acked_upto, down_sent_upto, down_sent_at, "
-    "duplicates, gaps, rejected, last_error, last_error_at, diverged_at"
+    "duplicates, gaps, rejected, last_error, last_error_at, diverged_at, bd_seq, ended_bd_seq"
 )
 MAX_ERROR = 500  # characters of a last_error kept
 _IN_CHUNK = 200  # streams per "IN (...)" query (SQLite allows 32766 parameters)
@@ -45,7 +45,10 @@ class Tx(Protocol):
 
 def node_from_row(row: Sequence[Any]) -> NodeRow:
     """The ``NodeRow`` a row selected as ``NODE_COLUMNS`` holds."""
-    (node_id, first, last, online, started, ended, version, *ints, error, error_at, diverged) = row
+    (node_id, first, last, online, started, ended, version, *ints, error, error_at, diverged) = row[
+        :-2
+    ]
+    bd_seq, ended_bd_seq = row[-2:]
     n_last, acked, central, down_acked, down_sent, down_sent_at, dups, gaps, rejected = ints
     return NodeRow(
         node_id=str(node_id),
@@ -67,14 +70,22 @@ def node_from_row(row: Sequence[Any]) -> NodeRow:
         last_error=error,
         last_error_at=error_at,
         diverged_at=diverged,
+        bd_seq=int(bd_seq),
+        ended_bd_seq=int(ended_bd_seq),
     )
 
 
-def is_online(started: str | None, ended: str | None) -> bool:
-    """Whether the session started at ``started`` is still on after a will for ``ended``."""
-    if started is None:
+def same_connection(
+    started_a: str | None, bd_seq_a: int, started_b: str | None, bd_seq_b: int
+) -> bool:
+    """Whether two (session start, bd_seq) name the same connection of the same process.
+
+    Compared for equality only (as instants, since the wire admits several spellings):
+    a death pairs with its birth by the number, never by ordering clocks that can jump.
+    """
+    if started_a is None or started_b is None or bd_seq_a != bd_seq_b:
         return False
-    return ended is None or timestamps.instant(ended) < timestamps.instant(started)
+    return timestamps.instant(started_a) == timestamps.instant(started_b)
 
 
 def ensure_node(tx: Tx, node_id: str, at: str) -> NodeRow:

@@ -120,9 +120,16 @@ def m002_diverged(conn: apsw.Connection) -> None:
     conn.execute("ALTER TABLE nodes ADD COLUMN diverged_at TEXT")
 
 
+def m003_presence_bd_seq(conn: apsw.Connection) -> None:
+    # Which connection the newest Birth and the newest death name: see sql_presence.
+    conn.execute("ALTER TABLE nodes ADD COLUMN bd_seq INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE nodes ADD COLUMN ended_bd_seq INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_central", m001_central),
     ("002_diverged", m002_diverged),
+    ("003_presence_bd_seq", m003_presence_bd_seq),
 ]
 
 

@@ -33,9 +33,9 @@ class NodeRow(msgspec.Struct, frozen=True):
     node_id: str
     first_seen: str  # UTC ISO: first message ever accepted from it
     last_seen: str  # UTC ISO: last message accepted from it
-    online: bool  # a Birth whose session no Offline has ended yet
+    online: bool  # the newest Birth's connection, and no death of that connection since
     started_at: str | None  # session of the newest Birth (the node's clock)
-    ended_at: str | None  # session named by the newest Offline
+    ended_at: str | None  # session named by the newest Offline (with ended_bd_seq)
     software_version: str
     node_last_seq: int  # the node's own head, as it last reported (Birth or batch)
     acked_upto: int  # the node's events held here: 1..acked_upto, contiguous
@@ -52,6 +52,8 @@ class NodeRow(msgspec.Struct, frozen=True):
     # was restored from an old backup and wrote anew). Its batches are refused since, so
     # no later event is joined onto the city's copy of the old history.
     diverged_at: str | None = None
+    bd_seq: int = 0  # connection of the session named by the newest Birth (wire.Birth)
+    ended_bd_seq: int = 0  # connection named by the newest Offline
 
     @property
     def pending_estimate(self) -> int:
@@ -135,10 +137,10 @@ class CentralStore(Protocol):
     # One transaction: skip seqs already held, apply the contiguous rest, refold dossiers.
     def apply_batch(self, batch: EventBatch, at: str) -> BatchOutcome: ...
 
-    # Presence from a Birth (an older session's Birth changes nothing); the row after it.
+    # Presence from a Birth: the node is online in that connection; the row after it.
     def record_birth(self, birth: Birth, at: str) -> NodeRow: ...
 
-    # Presence from a will; True when it ended the current (or a newer) session.
+    # Presence from a death; True when it ended the connection of the newest Birth.
     def record_offline(self, offline: Offline, at: str) -> bool: ...
 
     # The node was heard from (a message that changed nothing else), at ``at``.
@@ -198,6 +200,9 @@ class CentralStore(Protocol):
 
     # Size of a complete, verified file held here; None when not held.
     def blob_size(self, sha256: str) -> int | None: ...
+
+    # (sha256, size) of up to ``limit`` files the node's held events name and no row holds.
+    def missing_files(self, node_id: str, limit: int) -> list[tuple[str, int]]: ...
 
     # Record a verified file (its bytes are already durable in the blob directory).
     def record_blob(self, sha256: str, size: int, at: str) -> None: ...

@@ -4,7 +4,8 @@ The broker is the first line of the trust model: clients must present a certific
 from our CA (``require_certificate``), the certificate's CN becomes the MQTT username
 (``use_identity_as_username``, so a client cannot claim another name in CONNECT), and
 the ACL confines each node to ``motcua/v1/<its id>/up/#`` (write) and
-``motcua/v1/<its id>/down/#`` (read). The receiver still checks payload against topic.
+``motcua/v1/<its id>/down/#`` (read), plus the city's retained state (read). The
+receiver still checks payload against topic.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Final
 
 from storage.atomic_file import write_atomic
 from sync.pki import PkiDir, PkiError
-from sync.topics import PREFIX, Direction
+from sync.topics import CITY_STATE, PREFIX, Direction
 from sync.wire import MAX_PAYLOAD
 
 #: Broker-side packet cap: the largest payload plus room for topic, properties, headers.
@@ -44,6 +45,8 @@ def render_acl(central_usernames: Sequence[str]) -> str:
         "# A node writes only its own upstream subtree and reads only its own downstream.",
         f"pattern write {PREFIX}/%u/{Direction.UP}/#",
         f"pattern read {PREFIX}/%u/{Direction.DOWN}/#",
+        "# Every client reads the city receivers' retained state (a node re-announces itself).",
+        f"pattern read {CITY_STATE}",
     ]
     for user in central_usernames:
         lines += [
@@ -52,6 +55,7 @@ def render_acl(central_usernames: Sequence[str]) -> str:
             f"user {user}",
             f"topic read {PREFIX}/+/{Direction.UP}/#",
             f"topic write {PREFIX}/+/{Direction.DOWN}/#",
+            f"topic write {CITY_STATE}",
         ]
     return "\n".join(lines) + "\n"
 

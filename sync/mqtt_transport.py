@@ -12,11 +12,13 @@ import logging
 import queue
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -41,6 +43,9 @@ class MqttEndpoint:
     key_file: str = ""
     # How much paho may buffer; the sender keeps its own window far below this.
     max_inflight: int = 64
+    # The will for connection n (1, 2, ...; see ``connection_epoch``), when it names its
+    # connection: set before each connect, so each death pairs with its own birth.
+    will_for_connection: Callable[[int], bytes] | None = None
 
 
 class MqttTransport:
@@ -60,8 +65,8 @@ class MqttTransport:
         client.max_inflight_messages_set(endpoint.max_inflight)
         client.max_queued_messages_set(0)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
-        if endpoint.will_topic:
-            client.will_set(endpoint.will_topic, endpoint.will_payload, qos=1, retain=False)
+        self._client = client
+        self._set_will()
         if endpoint.tls:
             client.tls_set(
                 ca_certs=endpoint.ca_file,
@@ -72,7 +77,6 @@ class MqttTransport:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
-        self._client = client
 
     def start(self) -> None:
         self._client.connect_async(
@@ -86,10 +90,24 @@ class MqttTransport:
                 return
             self._stopped = True
         self._connected.clear()
+        # With a will: "disconnect with will message" (MQTT v5 reason 4), so the broker
+        # publishes this connection's death even on a clean stop, where it would
+        # otherwise discard it and the city would show the node online for good.
+        reason = ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message")
         try:
-            self._client.disconnect()
+            self._client.disconnect(reasoncode=reason if self._endpoint.will_topic else None)
         finally:
             self._client.loop_stop()
+
+    def _set_will(self) -> None:
+        """Register the will of the next connection (paho sends it in CONNECT)."""
+        endpoint = self._endpoint
+        if not endpoint.will_topic:
+            return
+        payload = endpoint.will_payload
+        if endpoint.will_for_connection is not None:
+            payload = endpoint.will_for_connection(self._epoch + 1)
+        self._client.will_set(endpoint.will_topic, payload, qos=1, retain=False)
 
     def is_connected(self) -> bool:
         return self._connected.is_set()
@@ -135,6 +153,7 @@ class MqttTransport:
             log.info("event=disconnected reason=%s", reason)
         self._connected.clear()
         self._forget_unacknowledged()
+        self._set_will()  # paho reconnects by itself: the next CONNECT names the next one
         if reason.is_failure:
             self._error = f"disconnected: {reason}"
 

@@ -50,6 +50,11 @@ LANES_BY_PRIORITY: Final = (Lane.CONTROL, Lane.EVENTS, Lane.BLOBS)
 ALL_UP: Final = f"{PREFIX}/+/{Direction.UP}/#"
 
 
+#: Retained city receiver state (``wire.CityState``): every node reads it, the city writes
+#: it. Four levels, so no node topic (five levels) can ever be this one.
+CITY_STATE: Final = f"{PREFIX}/city/state"
+
+
 class TopicError(ValueError):
     """A topic or node id that does not follow the scheme; the message says what is wrong."""
 

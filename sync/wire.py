@@ -146,16 +146,20 @@ class Birth(msgspec.Struct, frozen=True, array_like=True, tag="birth"):
     started_at: UtcTimestamp  # when this connection session started; Offline echoes it
     last_seq: UptoSeq  # highest seq in the node's own log, so the city sees the backlog
     software_version: str  # motcua-edge version the node runs
+    # The will registered for a connection carries its number too, so a death pairs with
+    # exactly its birth (Sparkplug B's bdSeq), whatever the clocks say.
+    bd_seq: UptoSeq = 0  # this process's connection number (1, 2, ...); 0: an older node
 
     def __post_init__(self) -> None:
         _check_instant("started_at", self.started_at)
 
 
 class Offline(msgspec.Struct, frozen=True, array_like=True, tag="offline"):
-    """Presence: the node went away (the MQTT will, published by the broker)."""
+    """Presence: the node went away (its MQTT will, or sent itself before a clean stop)."""
 
     node_id: NodeId  # the node that went offline
     started_at: UtcTimestamp  # the session this will belongs to, to ignore a stale will
+    bd_seq: UptoSeq = 0  # the connection it ends: the Birth with the same started_at, bd_seq
 
     def __post_init__(self) -> None:
         _check_instant("started_at", self.started_at)
@@ -179,6 +183,18 @@ class DownAck(msgspec.Struct, frozen=True, array_like=True, tag="down_ack"):
     node_id: NodeId  # the acknowledging node
     origin: Origin  # whose events are acknowledged
     upto_seq: UptoSeq  # cumulative: every seq <= upto_seq is applied
+
+
+class CityState(msgspec.Struct, frozen=True, array_like=True, tag="city_state"):
+    """The city receiver is up (retained on ``topics.CITY_STATE``, city -> every node).
+
+    Sparkplug B's host state: a receiver publishes it, retained, each time it connects,
+    with a fresh ``token``. A node that sees a token it has not seen before sends its
+    Birth again, so a city started (or restarted) after the node learns it is online.
+    """
+
+    online: bool  # always True when a receiver publishes it
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]  # new at each connect
 
 
 Message = (
@@ -233,6 +249,26 @@ def decode(payload: bytes) -> Message:
         raise WireError(f"not a valid message: {exc}") from exc
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         # msgspec lets a string that is not UTF-8 escape as UnicodeDecodeError.
+        raise WireError(f"not MessagePack: {exc}") from exc
+
+
+_state_decoder: Final = msgspec.msgpack.Decoder(CityState)
+
+
+def encode_city_state(state: CityState) -> bytes:
+    """Serialise the city's state (not a ``Message``: it names no node, has its own topic)."""
+    return _encoder.encode(state)
+
+
+def decode_city_state(payload: bytes) -> CityState:
+    """Parse a ``topics.CITY_STATE`` payload, or raise ``WireError`` saying what is wrong."""
+    if len(payload) > 4096:
+        raise WireError(f"city state of {len(payload)} bytes is over the 4096-byte limit")
+    try:
+        return _state_decoder.decode(payload)
+    except msgspec.ValidationError as exc:
+        raise WireError(f"not a valid city state: {exc}") from exc
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise WireError(f"not MessagePack: {exc}") from exc
 
 

@@ -14,19 +14,25 @@ from uplink.node_link import NodeLink
 def mqtt_transport_for(rt: NodeRuntime, started_at: str) -> MqttTransport:
     settings = rt.config.sync
     address = broker_address(settings.broker)
-    offline = wire.encode(wire.Offline(rt.node_id, started_at))
+    node_id = rt.node_id
+
+    def offline(connection: int) -> bytes:
+        # The same (started_at, bd_seq) as that connection's Birth: see NodeLink._birth.
+        return wire.encode(wire.Offline(node_id, started_at, connection))
+
     return MqttTransport(
         MqttEndpoint(
             host=address.host,
             port=address.port,
             client_id=f"motcua-node-{rt.node_id}",
-            subscriptions=(topics.node_down_filter(rt.node_id),),
+            subscriptions=(topics.node_down_filter(rt.node_id), topics.CITY_STATE),
             will_topic=topics.up(rt.node_id, Lane.CONTROL),
-            will_payload=offline,
+            will_payload=offline(1),
             tls=address.tls,
             ca_file=settings.ca_file,
             cert_file=settings.cert_file,
             key_file=settings.key_file,
+            will_for_connection=offline,
         )
     )
 

@@ -34,16 +34,32 @@ class DownstreamGap(Exception):
         self.expected = expected
 
 
+class DownstreamConflict(Exception):
+    """The city sent, at a seq this log holds, another event than the one held there."""
+
+    def __init__(self, origin: str, seq: int, held_id: str, sent_id: str) -> None:
+        super().__init__(
+            f"the city sends {origin} seq {seq} as event {sent_id}, this log holds {held_id} "
+            "there: was the city restored from an old copy?"
+        )
+        self.origin = origin
+        self.seq = seq
+
+
 def apply_records(conn: apsw.Connection, records: list[EventRecord]) -> int:
     """Store and project records of one origin inside the caller's transaction.
 
     Returns how many were new. Raises DownstreamGap (nothing of this call applied once the
-    caller rolls back) when the first new record does not follow the stored head.
+    caller rolls back) when the first new record does not follow the stored head, and
+    DownstreamConflict when a seq already held holds another event.
     """
     applied = 0
     for record in records:
         head = event_log.head_seq(conn, record.origin)
         if record.seq <= head:
+            held = event_log.id_at(conn, record.origin, record.seq)
+            if held is not None and held != record.id:
+                raise DownstreamConflict(record.origin, record.seq, held, record.id)
             continue  # already applied: the city sent it again
         if record.seq != head + 1:
             raise DownstreamGap(record.origin, head + 1, record.seq)

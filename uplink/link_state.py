@@ -25,7 +25,9 @@ class LinkStateWriter:
         self._window_bytes = 0
         self.throughput = 0.0  # bytes/s sent over the last write interval
         self._progress_at: str | None = None
-        self._diverged: str | None = None  # unknown at start: the first call writes
+        # Per key ("diverged": the city's copy of this log; "city_diverged": this log's
+        # copy of the city's events): None is unknown at start, so the first call writes.
+        self._diverged: dict[str, str | None] = {}
 
     def count_sent(self, n: int) -> None:
         self._window_bytes += n
@@ -34,18 +36,20 @@ class LinkStateWriter:
         """The city acknowledged something: the link is draining."""
         self._progress_at = to_utc_iso(utc_now())
 
-    def diverged(self, detail: str) -> None:
-        """Record (or clear, with "") that the city's log of this node is not this log."""
-        if detail == self._diverged:
+    def diverged(self, detail: str, key: str = "diverged") -> None:
+        """Record (or clear, with "") that the city's log of this node is not this log
+        (``key`` "diverged") or that the city's events are not the ones held here
+        ("city_diverged")."""
+        if detail == self._diverged.get(key):
             return
-        self._diverged = detail
+        self._diverged[key] = detail
         if detail:
-            log.error("event=log_diverged detail=%s", detail)
+            log.error("event=log_diverged key=%s detail=%s", key, detail)
         with self._rt.db.write() as conn:
             conn.execute(
-                "INSERT INTO sync_link (key, value) VALUES ('diverged', ?) "
+                "INSERT INTO sync_link (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (detail,),
+                (key, detail),
             )
 
     def maybe_write(self, connected: bool, error: str) -> None:

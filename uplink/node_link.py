@@ -11,6 +11,7 @@ than one chunk's time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -28,7 +29,7 @@ from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import outbox
 from uplink.blob_files import BlobTransfer, Deferred, local_damage, read_chunk
-from uplink.downstream import DownstreamGap, apply_records
+from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
 from uplink.link_state import LinkStateWriter
 
 log = logging.getLogger("motcua.sync.node")
@@ -83,6 +84,7 @@ class NodeLink:
         self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
         self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
+        self._city_token = ""  # the last city receiver seen coming up (wire.CityState)
         self.rejected = 0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -96,6 +98,7 @@ class NodeLink:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._say_goodbye()
         self.transport.stop()
         self.state.write(connected=False, error=self.transport.last_error())
 
@@ -138,7 +141,32 @@ class NodeLink:
 
     def _birth(self) -> wire.Birth:
         head = _head(self.rt, self.node_id)
-        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION)
+        bd_seq = self.transport.connection_epoch()  # the will of this connection names it too
+        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION, bd_seq)
+
+    def _say_goodbye(self) -> None:
+        """A clean stop sends its death itself (Sparkplug's explicit NDEATH): the broker
+        discards the will on a normal DISCONNECT, and the city would show it online."""
+        if not self.transport.is_connected():
+            return
+        offline = wire.Offline(self.node_id, self.started_at, self.transport.connection_epoch())
+        with contextlib.suppress(LinkDown):  # gone already: the broker publishes the will
+            self.transport.publish(topics.up(self.node_id, Lane.CONTROL), wire.encode(offline))
+
+    def _on_city_state(self, payload: bytes) -> None:
+        """A city receiver came up: if it is one this node has not announced itself to,
+        send the Birth again (it may have started after this connection's Birth)."""
+        try:
+            state = wire.decode_city_state(payload)
+        except wire.WireError as exc:
+            self._reject("malformed", topics.CITY_STATE, str(exc))
+            return
+        if not state.online or state.token == self._city_token:
+            return
+        self._city_token = state.token
+        if not any(isinstance(m, wire.Birth) for m in self._control):
+            log.info("event=city_came_up token=%s", state.token[:64])
+            self._control.append(self._birth())
 
     def _publish(self, lane: Lane, message: wire.Message) -> None:
         payload = wire.encode(message)
@@ -252,6 +280,9 @@ class NodeLink:
         return handled
 
     def _handle(self, inbound: Inbound) -> None:
+        if inbound.topic == topics.CITY_STATE:
+            self._on_city_state(inbound.payload)
+            return
         try:
             topic = topics.parse(inbound.topic)
             message = wire.decode(inbound.payload)
@@ -319,6 +350,8 @@ class NodeLink:
             acked = outbox.acked_upto(conn, self.node_id)
         if rewound:
             log.warning("event=city_went_back from_seq=%d", from_seq)
+        elif self._inflight and self._inflight[0].first == from_seq:
+            return  # what the window in flight starts with (a Birth's answer): on its way
         self._next_seq = max(from_seq, acked + 1)
         self._inflight.clear()
 
@@ -357,6 +390,13 @@ class NodeLink:
             log.info("event=down_gap origin=%s expected=%d", gap.origin, gap.expected)
             self._control.append(wire.ResendRequest(self.node_id, gap.origin, gap.expected))
             return
+        except DownstreamConflict as conflict:
+            # The city reuses seqs this log holds as other events (it was restored from an
+            # old copy): applying nothing and acknowledging nothing keeps them pending at
+            # the city, as the upstream direction does, until someone decides.
+            self.state.diverged(str(conflict), key="city_diverged")
+            return
+        self.state.diverged("", key="city_diverged")
         self._control.append(wire.DownAck(self.node_id, batch.origin, head))
 
 

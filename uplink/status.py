@@ -28,7 +28,8 @@ class SyncStatus(msgspec.Struct, frozen=True):
     head_seq: int
     last_ack_at: str | None  # last end-to-end ack of an event (+07:00)
     throughput_bytes_per_s: float
-    # "log_diverged": the city holds other events at this node's seqs (see last_error);
+    # "log_diverged": the city holds other events at this node's seqs, or sends other
+    # events at seqs of its own this node holds (see last_error);
     # "connected_not_draining": the link is up but nothing moves.
     alarm: str | None
     state_updated_at: str | None
@@ -60,7 +61,7 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         quiet = _age(last_move, now)
         if quiet is not None and quiet > rt.config.sync.stall_alarm_seconds:
             alarm = "connected_not_draining"
-    diverged = link.get("diverged", "")
+    diverged = link.get("diverged", "") or link.get("city_diverged", "")
     if diverged:
         alarm = "log_diverged"
     return SyncStatus(

@@ -75,7 +75,8 @@ def ship_events(node: NodeRuntime, city: CentralRuntime, batch_size: int = 7) ->
     acked = 0
     while events := event_log.after(conn, NODE_ID, acked, batch_size):
         batch = wire.EventBatch(NODE_ID, events[0].seq, events)
-        (reply,) = city.handler.handle(up(NODE_ID, Lane.EVENTS), wire.encode(batch))
+        # The ack first; then a "send it" for each file the batch names (not held yet).
+        reply = city.handler.handle(up(NODE_ID, Lane.EVENTS), wire.encode(batch))[0]
         assert isinstance(reply.message, wire.EventAck)
         acked = reply.message.upto_seq
 

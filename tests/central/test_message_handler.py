@@ -40,10 +40,21 @@ def node_with(n: int) -> FakeNode:
 
 
 def test_a_birth_is_answered_with_the_held_head(handler: MessageHandler) -> None:
-    node = node_with(3)
+    node = node_with(2)
     handler.handle(*node.birth())
     handler.handle(*node.batch(1, 2))
     assert messages(handler.handle(*node.birth())) == [(CONTROL, ack(node, 2))]
+
+
+def test_a_birth_above_the_held_head_asks_for_the_rest_at_once(handler: MessageHandler) -> None:
+    # A city restored from an old copy holds less than the node was told: the node holds
+    # 3..5 as acknowledged and would send them only once it writes a new event.
+    node = node_with(5)
+    handler.handle(*node.batch(1, 2))
+    assert messages(handler.handle(*node.birth())) == [
+        (CONTROL, ack(node, 2)),
+        (CONTROL, wire.ResendRequest(NODE, NODE, 3)),
+    ]
 
 
 def test_batches_are_acked_after_commit_and_repeats_acked_again(
@@ -306,3 +317,28 @@ def test_a_handler_failure_is_rejected_and_counted_not_raised(
     assert handler.counters()["handler_failed"] == 1
     assert [r.reason for r in store.rejection_counts()] == ["internal_error"]
     assert any("event=handler_failed" in r.getMessage() for r in caplog.records)
+
+
+def test_files_the_city_lacks_are_asked_for_after_a_batch_and_on_a_first_birth(
+    handler: MessageHandler,
+) -> None:
+    node = FakeNode(NODE)
+    dossier = node.receive()
+    sha = node.attach(dossier, b"a scan the city will lose")
+    asked = (CONTROL, wire.ChunkAck(NODE, sha, 0, False))
+    # The batch naming it: the ack, then "send it from the start".
+    assert messages(handler.handle(*node.batch(1, 2))) == [(CONTROL, ack(node, 2)), asked]
+    # The first Birth to this process looks over every file of the node; later ones don't.
+    assert asked in messages(handler.handle(*node.birth()))
+    assert asked not in messages(handler.handle(*node.birth()))
+    # A file on its way (a partial here) is not asked for again.
+    handler.handle(*node.up(Lane.BLOBS, wire.ChunkOffer(NODE, sha, 25)))
+    assert messages(handler.handle(*node.batch(1, 2))) == [(CONTROL, ack(node, 2))]
+
+
+def test_a_file_over_the_limit_is_never_asked_for(store: CentralStore, tmp_path: Path) -> None:
+    small = MessageHandler(store, BlobReceiver(tmp_path / "blobs", store, max_file_bytes=10))
+    node = FakeNode(NODE)
+    node.attach(node.receive(), b"more than ten bytes")
+    assert messages(small.handle(*node.batch(1, 2))) == [(CONTROL, ack(node, 2))]
+    assert not any(isinstance(m, wire.ChunkAck) for _, m in messages(small.handle(*node.birth())))

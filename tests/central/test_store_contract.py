@@ -25,8 +25,8 @@ def batch(node: FakeNode, first: int, last: int) -> wire.EventBatch:
     return wire.EventBatch(node.node_id, first, node.log[first - 1 : last])
 
 
-def birth(node_id: str, session: str, last_seq: int = 0) -> wire.Birth:
-    return wire.Birth(node_id, session, last_seq, "0.1.0")
+def birth(node_id: str, session: str, last_seq: int = 0, bd_seq: int = 0) -> wire.Birth:
+    return wire.Birth(node_id, session, last_seq, "0.1.0", bd_seq)
 
 
 def sibling(store: CentralStore, tmp_path: Path) -> CentralStore:
@@ -131,22 +131,30 @@ def test_a_node_cannot_write_to_another_nodes_dossier(store: CentralStore) -> No
     assert view is not None and view.state.status == 2
 
 
-def test_presence_follows_sessions_and_ignores_stale_wills(store: CentralStore) -> None:
-    s1, s2 = "2027-02-01T01:00:00.000000Z", "2027-02-01T02:00:00Z"
-    row = store.record_birth(birth(NODE, s1, 5), AT)
+def test_presence_pairs_each_death_with_its_birth_not_by_clocks(store: CentralStore) -> None:
+    s1 = "2027-02-01T01:00:00.000000Z"
+    row = store.record_birth(birth(NODE, s1, 5, bd_seq=1), AT)
     assert row.online and row.node_last_seq == 5 and row.pending_estimate == 5
-    store.record_birth(birth(NODE, s2), AT)
-    assert not store.record_offline(wire.Offline(NODE, s1), AT)  # the first session's will
+    # A cut, and the same process reconnects: its Birth names connection 2.
+    store.record_birth(birth(NODE, s1, bd_seq=2), AT)
+    assert not store.record_offline(wire.Offline(NODE, s1, 1), AT)  # the cut one's will
     assert (node := store.get_node(NODE)) is not None and node.online
-    assert store.record_offline(wire.Offline(NODE, "2027-02-01T02:00:00.000Z"), AT)
+    # Another spelling of the same instant names the same connection.
+    assert store.record_offline(wire.Offline(NODE, "2027-02-01T01:00:00.000Z", 2), AT)
     assert (node := store.get_node(NODE)) is not None and not node.online
-    # A will overtaking its own Birth (two receivers): the session stays ended.
+    # Told twice (the explicit death before a clean stop, then the will): once is enough.
+    assert not store.record_offline(wire.Offline(NODE, s1, 2), AT)
+    # A will overtaking its own Birth (two receivers): that connection stays ended.
     s3 = "2027-02-01T03:00:00.5Z"
-    assert store.record_offline(wire.Offline(NODE, s3), AT)
-    assert not store.record_birth(birth(NODE, s3), AT).online
-    # An older session's Birth arriving late changes nothing.
-    store.record_birth(birth(NODE, "2027-02-01T04:00:00Z"), AT)
-    assert store.record_birth(birth(NODE, s1), AT).started_at == "2027-02-01T04:00:00Z"
+    assert not store.record_offline(wire.Offline(NODE, s3, 1), AT)
+    assert not store.record_birth(birth(NODE, s3, bd_seq=1), AT).online
+    # A clock that ran years ahead and was set right: the newest Birth is the present.
+    store.record_birth(birth(NODE, "2031-06-01T00:00:00Z", bd_seq=1), AT)
+    back = store.record_birth(birth(NODE, "2027-02-01T04:00:00Z", bd_seq=1), AT)
+    assert back.online and back.started_at == "2027-02-01T04:00:00Z" and back.bd_seq == 1
+    # And the will of the session with the wrong clock, arriving late, ends nothing.
+    assert not store.record_offline(wire.Offline(NODE, "2031-06-01T00:00:00Z", 1), AT)
+    assert (node := store.get_node(NODE)) is not None and node.online
 
 
 def test_a_birth_reporting_fewer_events_than_held_is_flagged(store: CentralStore) -> None:
@@ -270,7 +278,7 @@ def test_migrating_again_changes_nothing_and_data_survives_reopening(
     assert store.migrate() == []
     again = sibling(store, tmp_path)
     try:
-        assert again.migrate() == [] and again.schema_version() == "002_diverged"
+        assert again.migrate() == [] and again.schema_version() == "003_presence_bd_seq"
         assert again.node_log(NODE) == node.log
     finally:
         again.close()

@@ -91,6 +91,20 @@ def test_node_cannot_read_another_nodes_downstream(
     assert [m.topic for m in node_a.messages] == [marker]
 
 
+def test_every_node_reads_the_citys_state_and_only_the_city_writes_it(
+    mosquitto_tls: Mosquitto, test_pki: PkiBundle, clients: list[MqttTestClient]
+) -> None:
+    central = connect(clients, mosquitto_tls, "central", test_pki.central())
+    node_a = connect(clients, mosquitto_tls, NODE_A, test_pki.node(NODE_A))
+    node_b = connect(clients, mosquitto_tls, NODE_B, test_pki.node(NODE_B))
+    node_a.subscribe(topics.CITY_STATE)
+    rc = node_b.publish(topics.CITY_STATE, b"forged")  # refused: the city never went away
+    assert rc is not None and rc.value == NOT_AUTHORIZED
+    central.publish(topics.CITY_STATE, b"up")
+    node_a.wait_for_message(lambda m: m.topic == topics.CITY_STATE)
+    assert [m.payload for m in node_a.messages] == [b"up"]
+
+
 def test_will_is_delivered_only_on_the_nodes_own_topic(
     mosquitto_tls: Mosquitto, test_pki: PkiBundle, clients: list[MqttTestClient]
 ) -> None:

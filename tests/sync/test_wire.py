@@ -186,3 +186,24 @@ def test_every_message_and_field_is_documented(cls: type[msgspec.Struct]) -> Non
     for field in cls.__struct_fields__:
         lines = [ln for ln in source.splitlines() if ln.strip().startswith(f"{field}:")]
         assert len(lines) == 1 and "  # " in lines[0], f"{cls.__name__}.{field} has no comment"
+
+
+def test_a_birth_and_its_death_name_the_same_connection_and_older_peers_still_read() -> None:
+    birth = wire.Birth(NODE, NOW, 7, "0.1.0", 3)
+    assert wire.decode(wire.encode(birth)) == birth
+    # An older node's Birth and will (no bd_seq) read as connection 0.
+    assert wire.decode(msgspec.msgpack.encode(["offline", NODE, NOW])) == wire.Offline(NODE, NOW)
+    assert wire.decode(msgspec.msgpack.encode(["offline", NODE, NOW, 3])).bd_seq == 3  # type: ignore[union-attr]
+
+
+def test_city_state_round_trips_and_bad_states_say_what_is_wrong() -> None:
+    state = wire.CityState(True, "central-a-1234-1")
+    assert wire.decode_city_state(wire.encode_city_state(state)) == state
+    for payload, complaint in [
+        (b"\xc1", "not MessagePack"),
+        (msgspec.msgpack.encode(["city_state", True, ""]), "not a valid city state"),
+        (msgspec.msgpack.encode(["birth", NODE, NOW, 0, "v"]), "not a valid city state"),
+        (b"\x90" * 5000, "over the 4096-byte limit"),
+    ]:
+        with pytest.raises(wire.WireError, match=complaint):
+            wire.decode_city_state(payload)

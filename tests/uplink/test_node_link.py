@@ -192,6 +192,67 @@ def test_down_batch_is_applied_once_and_acknowledged(
     assert event_log.head_seq(rt.db.read(), "central") == 1
 
 
+def central_record(seq: int, event_id: str) -> EventRecord:
+    body = ProcedureUpserted(
+        "9.000009", "1", "Thủ tục của tỉnh", "Khác", 3, "working_days", "none", ["Tờ khai"]
+    )
+    return EventRecord(
+        "central",
+        seq,
+        event_id,
+        "catalog",
+        kind_of(body),
+        to_utc_iso(utc_now()),
+        "central:so-tu-phap",
+        EVENT_FORMAT,
+        encode_body(body),
+    )
+
+
+def test_a_city_event_at_a_held_seq_with_another_id_is_refused(
+    synced_runtime: NodeRuntime, city: MqttTestClient, link: NodeLink
+) -> None:
+    rt = synced_runtime
+    first = central_record(1, "01900000-0000-7000-8000-0000000000c1")
+    city.wait_for_message(is_kind(wire.Birth))
+    down = topics.down(NODE, Lane.EVENTS)
+    city.publish(down, wire.encode(wire.DownBatch(NODE, "central", 1, [first])))
+    wait_until(lambda: decoded(city, wire.DownAck), what="the first down ack")
+    # A city restored from an old copy appends another event at seq 1, then seq 2.
+    other = [central_record(1, "01900000-0000-7000-8000-0000000000d1")]
+    other.append(central_record(2, "01900000-0000-7000-8000-0000000000d2"))
+    city.publish(down, wire.encode(wire.DownBatch(NODE, "central", 1, other)))
+    wait_until(lambda: status(rt).alarm == "log_diverged", what="the alarm")
+    assert "restored from an old copy" in status(rt).last_error
+    assert event_log.id_at(rt.db.read(), "central", 1) == first.id
+    assert event_log.head_seq(rt.db.read(), "central") == 1  # seq 2 not joined on
+    # Nothing acknowledged: the marker (the first batch again) gets the only other ack.
+    city.publish(down, wire.encode(wire.DownBatch(NODE, "central", 1, [first])))
+    wait_until(lambda: len(decoded(city, wire.DownAck)) >= 2, what="the marker's ack")
+    assert [a.upto_seq for a in decoded(city, wire.DownAck)] == [1, 1]
+    assert status(rt).alarm is None  # the city sends this log's events again
+
+
+def test_a_city_receiver_coming_up_gets_the_birth_again(
+    synced_runtime: NodeRuntime, city: MqttTestClient, link: NodeLink
+) -> None:
+    city.wait_for_message(is_kind(wire.Birth))
+    state = topics.CITY_STATE
+    city.publish(state, wire.encode_city_state(wire.CityState(True, "receiver-a-1")))
+    wait_until(lambda: len(decoded(city, wire.Birth)) >= 2, what="a second Birth")
+    births = decoded(city, wire.Birth)
+    assert births[1].bd_seq == births[0].bd_seq == 1  # the same connection, announced again
+    # Bad or repeated states change nothing; the marker (a new token) shows they were read.
+    rejected = link.rejected
+    city.publish(state, b"\xc1 not msgpack")
+    city.publish(state, wire.encode_city_state(wire.CityState(True, "receiver-a-1")))
+    city.publish(state, wire.encode_city_state(wire.CityState(False, "receiver-gone")))
+    city.publish(state, wire.encode_city_state(wire.CityState(True, "receiver-a-2")))
+    wait_until(lambda: len(decoded(city, wire.Birth)) >= 3, what="the marker's Birth")
+    assert len(decoded(city, wire.Birth)) == 3
+    assert link.rejected == rejected + 1
+
+
 def test_file_goes_up_in_acknowledged_chunks_and_resumes(
     synced_runtime: NodeRuntime, city: MqttTestClient, link: NodeLink
 ) -> None:
