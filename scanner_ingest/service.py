@@ -1,7 +1,12 @@
 """The ingest service: watchers feed hints, one loop decides and takes finished files.
 
-One loop thread owns the stability trackers and runs the pipeline, so files are taken one
-at a time, in the order they became finished. It wakes for hints from the watchers, every
+One loop thread owns the stability trackers and decides; the pipeline runs for each file in
+a lane thread of its own. Files are taken one at a time, in the order they became
+finished, except that a file in hand for ``HOLD_BACK_SECONDS`` no longer holds back the
+next: that one starts beside it, up to ``pdf_processes + 1`` files at once. So a hostile
+file that uses its whole time budget delays a normal scan by about a second, not by its
+budget (its calls and the normal scan's take turns in the worker processes). The loop
+wakes for hints from the watchers, for lanes that finished, every
 ``tick`` to look again at the files it tracks (stability needs repeated observations), and
 for full rescans: at start-up, every ``ingest.rescan_seconds`` and whenever a watcher asks
 (after an error or restart). A file the node itself failed on (disk full, database busy)
@@ -31,15 +36,37 @@ from scanner_ingest.codes import code_regex
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.inspection import Refused
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.pipeline import Drop, Pipeline, SourceChanged, faults_from_env
+from scanner_ingest.pipeline import (
+    Drop,
+    Pipeline,
+    SourceChanged,
+    Taken,
+    WorkerUnavailable,
+    faults_from_env,
+)
 from scanner_ingest.stability import Readiness, StabilityTracker, Verdict
 from scanner_ingest.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
+#: A file in hand this long no longer holds back the next finished file (see above).
+HOLD_BACK_SECONDS = 1.0
+_WAKE = ("", None)  # a hint that only wakes the loop: a lane finished
+
 
 class IngestBusy(Exception):
     """Another process already runs ingest for this node."""
+
+
+@dataclasses.dataclass
+class _InHand:
+    """One file the pipeline works on in its lane thread; the loop reads the outcome."""
+
+    drop: Drop
+    st: os.stat_result
+    thread: threading.Thread | None = None
+    taken: Taken | None = None
+    error: BaseException | None = None
 
 
 class IngestService:
@@ -73,6 +100,9 @@ class IngestService:
         self._thread: threading.Thread | None = None
         self._lock_file: int | None = None
         self._not_before: dict[Path, float] = {}  # node-side failure: retry after this
+        self._in_hand: dict[Path, _InHand] = {}  # owned by the loop thread
+        self._lanes = self.settings.pdf_processes + 1
+        self._done: queue.SimpleQueue[_InHand] = queue.SimpleQueue()
         self._giving_up = quarantine_step.QuarantineStep(rt)
         self._status = status.StatusWriter(rt.data_dir, self.folders)
         # Counts since start (for logs, status and tests).
@@ -121,12 +151,18 @@ class IngestService:
         return True
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Finish the file in hand, stop the threads and the PDF worker; idempotent."""
+        """Finish the files in hand, stop the threads and the PDF worker; idempotent."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for watcher in self._watchers:
             watcher.stop()
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(max(0.0, deadline - time.monotonic()))
+        for job in list(self._in_hand.values()):
+            if job.thread is not None:
+                job.thread.join(max(0.0, deadline - time.monotonic()))
+        if self._thread is None or not self._thread.is_alive():
+            self._finish_done()  # the loop has ended: its outcomes are applied (and logged) here
         with self._pdf_lock:
             pdf, self._pdf = self._pdf, None
         if pdf is not None and self._own_pdf:
@@ -140,7 +176,7 @@ class IngestService:
         with self._pdf_lock:
             if self._pdf is None:
                 if self._stop.is_set():
-                    raise RuntimeError("ingest is stopping")
+                    raise WorkerUnavailable("ingest is stopping")
                 self._pdf = PdfWorker(processes=self.settings.pdf_processes)
             return self._pdf
 
@@ -161,6 +197,7 @@ class IngestService:
                         self._settle_undisposed(present)
                         first = False
                 self._drain_hints(min(self.tick, max(0.0, next_rescan - time.monotonic())))
+                self._finish_done()
                 for folder in self.folders:
                     self._observe_tracked(folder)
                 self._status.write(self._snapshot(running=True))
@@ -179,6 +216,7 @@ class IngestService:
                 hints.add(self._hints.get_nowait())
             except queue.Empty:
                 break
+        hints.discard(_WAKE)
         rescans = {name for name, path in hints if path is None}
         for name in rescans:
             self._rescan(self._by_name[name])
@@ -245,7 +283,7 @@ class IngestService:
     def _observe(self, folder: DropFolder, path: Path, st: os.stat_result) -> None:
         """One observation of one regular file: the stability module's calling sequence."""
         now = time.monotonic()
-        if now < self._not_before.get(path, 0.0):
+        if path in self._in_hand or now < self._not_before.get(path, 0.0):
             return
         tracker = self._trackers[folder.name]
         if self._giving_up.is_held(path):
@@ -254,11 +292,17 @@ class IngestService:
             else:
                 self._not_before[path] = now + self.settings.retry_seconds
             return
-        verdict: Verdict | None = tracker.observe(path, st.st_size, st.st_mtime_ns, now)
-        if verdict is not None and verdict.state is Readiness.STABLE:
-            verdict = self._take(folder, path, st)
-        if verdict is None or verdict.state is not Readiness.GIVE_UP:
-            return
+        verdict = tracker.observe(path, st.st_size, st.st_mtime_ns, now)
+        if verdict.state is Readiness.STABLE and self._lane_free(now):
+            self._start(folder, path, st)
+        elif verdict.state is Readiness.GIVE_UP:
+            self._give_up(folder, path, st, verdict)
+
+    def _give_up(
+        self, folder: DropFolder, path: Path, st: os.stat_result, verdict: Verdict
+    ) -> None:
+        tracker = self._trackers[folder.name]
+        now = time.monotonic()
         assert verdict.reason is not None
         result = self._giving_up.give_up(folder, path, st, verdict.reason, verdict.detail)
         if result in (quarantine_step.Result.DONE, quarantine_step.Result.GONE):
@@ -267,12 +311,55 @@ class IngestService:
         elif result is quarantine_step.Result.LATER:
             self._not_before[path] = now + self.settings.retry_seconds
 
-    def _take(self, folder: DropFolder, path: Path, st: os.stat_result) -> Verdict | None:
-        tracker = self._trackers[folder.name]
-        started = time.monotonic()
-        drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), started)
+    # --- lanes: the pipeline, one file per thread ---------------------------------------------
+
+    def _lane_free(self, now: float) -> bool:
+        """May a finished file start now? When nothing is in hand, or when every file in
+        hand has been for ``HOLD_BACK_SECONDS`` and a lane is left."""
+        if not self._in_hand:
+            return True
+        return len(self._in_hand) < self._lanes and all(
+            now - job.drop.judged_at >= HOLD_BACK_SECONDS for job in self._in_hand.values()
+        )
+
+    def _start(self, folder: DropFolder, path: Path, st: os.stat_result) -> None:
+        drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), time.monotonic())
+        job = _InHand(drop, st)
+        job.thread = threading.Thread(
+            target=self._run_lane, args=(job,), name="ingest-lane", daemon=True
+        )
+        self._in_hand[path] = job
+        job.thread.start()
+
+    def _run_lane(self, job: _InHand) -> None:
         try:
-            taken = self.pipeline.take(drop)
+            job.taken = self.pipeline.take(job.drop)
+        except BaseException as exc:  # judged by the loop thread, in _finish
+            job.error = exc
+        self._done.put(job)
+        self._hints.put(_WAKE)
+
+    def _finish_done(self) -> None:
+        """Apply the outcome of every lane that finished (in the loop thread)."""
+        while True:
+            try:
+                job = self._done.get_nowait()
+            except queue.Empty:
+                return
+            del self._in_hand[job.drop.path]
+            verdict = self._finish(job)
+            if verdict is not None and verdict.state is Readiness.GIVE_UP:
+                self._give_up(job.drop.folder, job.drop.path, job.st, verdict)
+
+    def _finish(self, job: _InHand) -> Verdict | None:
+        drop, folder, path = job.drop, job.drop.folder, job.drop.path
+        tracker = self._trackers[folder.name]
+        started = drop.judged_at
+        try:
+            if job.error is not None:
+                raise job.error
+            assert job.taken is not None
+            taken = job.taken
         except Refused as exc:
             self.refused += 1
             log.info(
@@ -282,6 +369,8 @@ class IngestService:
                 exc.reason,
                 exc.detail,
             )
+            if path not in tracker:
+                return None  # gone from the folder meanwhile: nothing to retry
             return tracker.reject(path, exc.reason, time.monotonic(), exc.detail)
         except SourceChanged:
             return None  # the next observation sees the change
