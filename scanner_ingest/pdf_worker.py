@@ -33,6 +33,9 @@ Failure contract:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import importlib
 import logging
 import multiprocessing
@@ -60,10 +63,10 @@ log = logging.getLogger(__name__)
 
 #: Default render resolution for finding slip QR codes.
 DEFAULT_DPI = 200
-#: Address space a child may map (``RLIMIT_AS``). A child maps about 190 MB before any work
-#: (code, libraries, thread stacks) of which about 40 MB is resident, so its resident size
-#: stays below 512 MB; the pixel budgets keep legitimate work far below the limit.
-DEFAULT_MEMORY_LIMIT = 640 * 1024 * 1024
+#: Address space a child may map (``RLIMIT_AS``), so its resident size never exceeds it. A
+#: child maps about 90 MB before any work (code, libraries), 40 MB of it resident; the pixel
+#: budgets keep legitimate work far below the limit.
+DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024
 #: PDFium keeps every object it parsed (a page's images included) until the document is
 #: closed, so a large scan is worked on a few pages per opening, about this many bytes.
 BYTES_PER_OPEN = 32 * 1024 * 1024
@@ -118,6 +121,7 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 
 _running_dir = ""  # in the child: where it records the call it runs
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
 def _child_init(parent_pid: int, memory_limit: int, running_dir: str) -> None:
@@ -125,6 +129,12 @@ def _child_init(parent_pid: int, memory_limit: int, running_dir: str) -> None:
     :func:`_exit_with_parent`."""
     global _running_dir
     _running_dir = running_dir
+    # The limit counts address space, not memory used: keep what is only reserved small.
+    # One malloc arena (each thread's own would reserve 64 MB), a small stack for the
+    # watchdog thread (8 MB by default).
+    with contextlib.suppress(OSError):
+        ctypes.CDLL(ctypes.util.find_library("c")).mallopt(_M_ARENA_MAX, 1)
+    threading.stack_size(256 * 1024)
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     threading.Thread(
         target=_exit_with_parent, args=(parent_pid,), name="parent-watch", daemon=True

@@ -33,8 +33,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarn
 
 MB = 1024 * 1024
 #: A limit small enough that a test under it never needs much memory (a child maps about
-#: 190 MB before any work).
-SMALL_LIMIT = 320 * MB
+#: 60 MB before any work).
+SMALL_LIMIT = 256 * MB
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_png_of_13000_squared_is_too_large_and_never_decoded_in_this_process(
 def test_image_within_the_pixel_budget_but_over_the_memory_limit_is_too_large(
     tmp_path: Path, small_worker: PdfWorker
 ) -> None:
-    # 7900² RGBA: 62 megapixels (within budget), 250 MB decoded: over what is left of 320 MB.
+    # 7900² RGBA: 62 megapixels (within budget), 250 MB decoded: over what is left of 256 MB.
     path = hostile.png_bomb(tmp_path / "big.png", 7900, "RGBA")
     result = small_worker.validate_image(path, FileKind.PNG)
     assert (result.reason, result.kind) == (reasons.TOO_LARGE, FileKind.PNG)
