@@ -1,20 +1,18 @@
 """The ingest service: watchers feed hints, one loop decides and takes finished files.
 
 One loop thread owns the stability trackers and decides; the pipeline runs for each file in
-a lane thread of its own. Files are taken one at a time, in the order they became
-finished, except that a file in hand for ``HOLD_BACK_SECONDS`` no longer holds back the
-next: that one starts beside it, up to ``pdf_processes + 1`` files at once. So a hostile
-file that uses its whole time budget delays a normal scan by about a second, not by its
-budget (its calls and the normal scan's take turns in the worker processes). The loop
-wakes for hints from the watchers, for lanes that finished, every
+a lane thread of its own (``lanes``): files are taken one at a time, in the order they
+became finished, but one in hand for over a second no longer holds back the next (up to
+``pdf_processes + 1`` at once). The loop wakes for hints from the watchers, for lanes that
+finished, every
 ``tick`` to look again at the files it tracks (stability needs repeated observations), and
 for full rescans: at start-up, every ``ingest.rescan_seconds`` and whenever a watcher asks
 (after an error or restart). A file the node itself failed on (disk full, database busy)
 is retried after ``retry_seconds`` without counting towards its give-up time.
 
 Only one ingest runs per node: ``start`` takes an exclusive lock on ``DIR/ingest/lock``
-(``IngestBusy`` if another process holds it). The PDF worker process is started on the
-first PDF and closed by ``stop``.
+(``IngestBusy`` if another process holds it). The worker processes, which decode every
+scan, are started on the first scan and closed by ``stop``.
 """
 
 from __future__ import annotations
@@ -35,12 +33,12 @@ from scanner_ingest import quarantine_step, receipts, status
 from scanner_ingest.codes import code_regex
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.inspection import Refused
+from scanner_ingest.lanes import InHand, Lanes
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.pipeline import (
     Drop,
     Pipeline,
     SourceChanged,
-    Taken,
     WorkerUnavailable,
     faults_from_env,
 )
@@ -49,24 +47,11 @@ from scanner_ingest.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
-#: A file in hand this long no longer holds back the next finished file (see above).
-HOLD_BACK_SECONDS = 1.0
 _WAKE = ("", None)  # a hint that only wakes the loop: a lane finished
 
 
 class IngestBusy(Exception):
     """Another process already runs ingest for this node."""
-
-
-@dataclasses.dataclass
-class _InHand:
-    """One file the pipeline works on in its lane thread; the loop reads the outcome."""
-
-    drop: Drop
-    st: os.stat_result
-    thread: threading.Thread | None = None
-    taken: Taken | None = None
-    error: BaseException | None = None
 
 
 class IngestService:
@@ -100,9 +85,9 @@ class IngestService:
         self._thread: threading.Thread | None = None
         self._lock_file: int | None = None
         self._not_before: dict[Path, float] = {}  # node-side failure: retry after this
-        self._in_hand: dict[Path, _InHand] = {}  # owned by the loop thread
-        self._lanes = self.settings.pdf_processes + 1
-        self._done: queue.SimpleQueue[_InHand] = queue.SimpleQueue()
+        self._lanes = Lanes(
+            self.settings.pdf_processes + 1, self.pipeline.take, lambda: self._hints.put(_WAKE)
+        )
         self._giving_up = quarantine_step.QuarantineStep(rt)
         self._status = status.StatusWriter(rt.data_dir, self.folders)
         # Counts since start (for logs, status and tests).
@@ -158,9 +143,7 @@ class IngestService:
             watcher.stop()
         if self._thread is not None:
             self._thread.join(max(0.0, deadline - time.monotonic()))
-        for job in list(self._in_hand.values()):
-            if job.thread is not None:
-                job.thread.join(max(0.0, deadline - time.monotonic()))
+        self._lanes.join(deadline)
         if self._thread is None or not self._thread.is_alive():
             self._finish_done()  # the loop has ended: its outcomes are applied (and logged) here
         with self._pdf_lock:
@@ -283,7 +266,7 @@ class IngestService:
     def _observe(self, folder: DropFolder, path: Path, st: os.stat_result) -> None:
         """One observation of one regular file: the stability module's calling sequence."""
         now = time.monotonic()
-        if path in self._in_hand or now < self._not_before.get(path, 0.0):
+        if path in self._lanes or now < self._not_before.get(path, 0.0):
             return
         tracker = self._trackers[folder.name]
         if self._giving_up.is_held(path):
@@ -293,8 +276,9 @@ class IngestService:
                 self._not_before[path] = now + self.settings.retry_seconds
             return
         verdict = tracker.observe(path, st.st_size, st.st_mtime_ns, now)
-        if verdict.state is Readiness.STABLE and self._lane_free(now):
-            self._start(folder, path, st)
+        if verdict.state is Readiness.STABLE and self._lanes.free(now):
+            drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), now)
+            self._lanes.start(drop, st)
         elif verdict.state is Readiness.GIVE_UP:
             self._give_up(folder, path, st, verdict)
 
@@ -311,47 +295,16 @@ class IngestService:
         elif result is quarantine_step.Result.LATER:
             self._not_before[path] = now + self.settings.retry_seconds
 
-    # --- lanes: the pipeline, one file per thread ---------------------------------------------
-
-    def _lane_free(self, now: float) -> bool:
-        """May a finished file start now? When nothing is in hand, or when every file in
-        hand has been for ``HOLD_BACK_SECONDS`` and a lane is left."""
-        if not self._in_hand:
-            return True
-        return len(self._in_hand) < self._lanes and all(
-            now - job.drop.judged_at >= HOLD_BACK_SECONDS for job in self._in_hand.values()
-        )
-
-    def _start(self, folder: DropFolder, path: Path, st: os.stat_result) -> None:
-        drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), time.monotonic())
-        job = _InHand(drop, st)
-        job.thread = threading.Thread(
-            target=self._run_lane, args=(job,), name="ingest-lane", daemon=True
-        )
-        self._in_hand[path] = job
-        job.thread.start()
-
-    def _run_lane(self, job: _InHand) -> None:
-        try:
-            job.taken = self.pipeline.take(job.drop)
-        except BaseException as exc:  # judged by the loop thread, in _finish
-            job.error = exc
-        self._done.put(job)
-        self._hints.put(_WAKE)
+    # --- outcomes of the lanes ---------------------------------------------------------------
 
     def _finish_done(self) -> None:
         """Apply the outcome of every lane that finished (in the loop thread)."""
-        while True:
-            try:
-                job = self._done.get_nowait()
-            except queue.Empty:
-                return
-            del self._in_hand[job.drop.path]
+        for job in self._lanes.finished():
             verdict = self._finish(job)
             if verdict is not None and verdict.state is Readiness.GIVE_UP:
                 self._give_up(job.drop.folder, job.drop.path, job.st, verdict)
 
-    def _finish(self, job: _InHand) -> Verdict | None:
+    def _finish(self, job: InHand) -> Verdict | None:
         drop, folder, path = job.drop, job.drop.folder, job.drop.path
         tracker = self._trackers[folder.name]
         started = drop.judged_at
