@@ -38,8 +38,10 @@ from scanner_ingest.pdf_worker import (
 from scanner_ingest.qr_matching import PageSlip, Segment, match_pages
 
 #: Pages rendered per call to the PDF worker, so its timeout bounds one call, not a file
-#: (fewer for large pages: see ``pdf_worker.BYTES_PER_OPEN``).
-PAGES_PER_CALL = 16
+#: (fewer for large pages: see ``pdf_worker.BYTES_PER_OPEN``). Few, because files take turns
+#: in the worker processes call by call: a scan that arrives while a long one is read waits
+#: for at most one such call in each process (a page is at most ``MAX_READ_PIXELS``).
+PAGES_PER_CALL = 4
 
 
 class Refused(Exception):

@@ -2,11 +2,11 @@
 
 PDFium is not thread-safe and parses untrusted files, and any decoder can be made to
 inflate a small file into gigabytes. So the server process never decodes a scan: it asks
-here. ``PdfWorker`` owns a
-``ProcessPoolExecutor(max_workers=processes)`` started with ``spawn`` (no inherited threads
-or locks): each child runs one call at a time, and calls from several threads run side by
-side in up to ``processes`` children (started on demand). The parent never imports PDFium:
-calls name a ``module:function`` that ``_dispatch`` imports in the child.
+here. ``PdfWorker`` owns a ``ProcessPoolExecutor(max_workers=processes)`` started with
+``spawn`` (no inherited threads or locks): each child runs one call at a time, and calls
+from several threads run side by side in up to ``processes`` children (started on demand).
+The parent never imports PDFium: calls name a ``module:function`` that ``_dispatch``
+imports in the child.
 
 Limits: each child runs under ``RLIMIT_AS`` (``memory_limit`` bytes of address space), and
 the operations refuse pages and images above a pixel budget (``pdf_ops``, ``image_ops``).
