@@ -10,6 +10,8 @@ imports in the child.
 
 Limits: each child runs under ``RLIMIT_AS`` (``memory_limit`` bytes of address space), and
 the operations refuse pages and images above a pixel budget (``pdf_ops``, ``image_ops``).
+Splitting an inspected scan (``extract_pages*``) needs memory in proportion to the part, so
+it runs in one more child of its own, under ``split_memory_limit``.
 
 Failure contract:
 - Over a limit: ``PdfWorkerTooLarge``. The operation refused the work (pixel budget), or
@@ -67,6 +69,10 @@ DEFAULT_DPI = 200
 #: child maps about 90 MB before any work (code, libraries), 40 MB of it resident; the pixel
 #: budgets keep legitimate work far below the limit.
 DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024
+#: Address space of the child that splits scans. PDFium copies the pages it keeps into
+#: memory to write them, so a split needs about the size of the part; it runs only on files
+#: that passed inspection (within every budget), in a child of its own.
+DEFAULT_SPLIT_MEMORY_LIMIT = 3 * 1024 * 1024 * 1024
 #: PDFium keeps every object it parsed (a page's images included) until the document is
 #: closed, so a large scan is worked on a few pages per opening, about this many bytes.
 BYTES_PER_OPEN = 32 * 1024 * 1024
@@ -167,17 +173,20 @@ class PdfWorker:
         processes: int = 1,
         start_method: str = "spawn",
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        split_memory_limit: int = DEFAULT_SPLIT_MEMORY_LIMIT,
     ) -> None:
         if processes < 1:
             raise ValueError(f"a PDF worker needs at least one process, got {processes}")
         self.processes = processes
         self.memory_limit = memory_limit
+        self.split_memory_limit = split_memory_limit
         self._timeout = timeout
         self._running_dir = tempfile.mkdtemp(prefix="motcua-pdf-worker-")
         self._killed: set[int] = set()  # pids this side killed (timeouts), not crashes
         self._context = multiprocessing.get_context(start_method)
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._split_executor: ProcessPoolExecutor | None = None
         self._closed = False
 
     def __enter__(self) -> PdfWorker:
@@ -246,24 +255,32 @@ class PdfWorker:
 
     def extract_pages(self, path: Path, indices: list[int]) -> bytes:
         """A new PDF of the given pages, e.g. one segment of a split scan."""
-        return cast(bytes, self._call(f"{_OPS}:extract_pages", str(path), list(indices)))
+        return cast(
+            bytes, self._call(f"{_OPS}:extract_pages", str(path), list(indices), split=True)
+        )
 
     def extract_pages_to(self, path: Path, indices: list[int], out: Path) -> int:
         """:meth:`extract_pages` written to the new file ``out`` (memory stays bounded by
         PDFium's needs, not by the size of the result); returns its size."""
-        return cast(int, self._call(f"{_OPS}:extract_pages_to", str(path), list(indices), str(out)))
+        return cast(
+            int,
+            self._call(f"{_OPS}:extract_pages_to", str(path), list(indices), str(out), split=True),
+        )
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            executors = [self._executor, self._split_executor]
+            self._executor = self._split_executor = None
+        for executor in executors:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self._running_dir, ignore_errors=True)
 
-    def _call(self, op: str, *args: Any, deadline: float | None = None) -> Any:
-        """Run ``op`` (``module:function``) in a child, within ``timeout`` and before
-        ``deadline`` (``time.monotonic()``); see the module docstring."""
+    def _call(self, op: str, *args: Any, deadline: float | None = None, split: bool = False) -> Any:
+        """Run ``op`` (``module:function``) in a child (the splitting one if ``split``),
+        within ``timeout`` and before ``deadline`` (``time.monotonic()``); see the module
+        docstring."""
         crashes = 0
         for _ in range(10):
             timeout, over_budget = self._timeout, False
@@ -271,7 +288,7 @@ class PdfWorker:
                 timeout, over_budget = max(0.0, deadline - time.monotonic()), True
                 if timeout <= 0:
                     raise PdfWorkerOverBudget(f"no time left in the file's budget for {op}")
-            executor = self._get_executor()
+            executor = self._get_executor(split)
             call_id = uuid.uuid4().hex
             try:
                 future = executor.submit(_dispatch, call_id, op, *args)
@@ -333,24 +350,33 @@ class PdfWorker:
                 continue
         return None
 
-    def _get_executor(self) -> ProcessPoolExecutor:
+    def _get_executor(self, split: bool = False) -> ProcessPoolExecutor:
         with self._lock:
             if self._closed:
                 raise RuntimeError("PdfWorker is closed")
+            if split:
+                if self._split_executor is None:
+                    self._split_executor = self._new_executor(1, self.split_memory_limit)
+                return self._split_executor
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    max_workers=self.processes,
-                    mp_context=self._context,
-                    initializer=_child_init,
-                    initargs=(os.getpid(), self.memory_limit, self._running_dir),
-                )
+                self._executor = self._new_executor(self.processes, self.memory_limit)
             return self._executor
+
+    def _new_executor(self, processes: int, memory_limit: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=self._context,
+            initializer=_child_init,
+            initargs=(os.getpid(), memory_limit, self._running_dir),
+        )
 
     def _discard(self, executor: ProcessPoolExecutor, *, kill: bool) -> None:
         """Drop ``executor`` (if still current) so the next call starts a fresh child."""
         with self._lock:
             if self._executor is executor:
                 self._executor = None
+            if self._split_executor is executor:
+                self._split_executor = None
         if kill:
             for process in list((executor._processes or {}).values()):
                 if process.pid is not None:

@@ -246,3 +246,27 @@ def _received_at(rt: NodeRuntime, name: str) -> datetime:
     row = rt.db.read().execute("SELECT received_at FROM scan_receipts WHERE name = ?", (name,))
     [(received,)] = list(row)
     return datetime.fromisoformat(str(received).replace("Z", "+00:00"))
+
+
+def test_splitting_runs_in_its_own_child_with_room_for_the_part(
+    tmp_path: Path, small_worker: PdfWorker
+) -> None:
+    # PDFium holds the pages it copies: a split needs about the size of the part, so it
+    # runs (only on inspected files) in a child whose limit is not the decoders'.
+    path = gen.write_pdf(tmp_path / "a.pdf", [gen.slip_page(gen.CODE_A), gen.blank_page()])
+    assert small_worker.validate_pdf(path).ok
+    out = tmp_path / "part.pdf"
+    assert small_worker.extract_pages_to(path, [1], out) == out.stat().st_size
+    assert small_worker.validate_pdf(out).pages == 1
+    assert small_worker._executor is not None and small_worker._split_executor is not None
+    [decoder] = small_worker._executor._processes
+    [splitter] = small_worker._split_executor._processes
+    assert address_space_limit(decoder) == SMALL_LIMIT
+    assert address_space_limit(splitter) == small_worker.split_memory_limit > SMALL_LIMIT
+
+
+def address_space_limit(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max address space"):
+            return int(line.split()[3])
+    raise AssertionError(f"no address space limit for {pid}")
