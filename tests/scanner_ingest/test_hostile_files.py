@@ -95,6 +95,18 @@ def test_pdf_whose_content_inflates_to_2_gb_is_too_large_under_the_memory_limit(
     assert small_worker.validate_pdf(gen.write_pdf(tmp_path / "ok.pdf", [gen.blank_page()])).ok
 
 
+def test_a_file_over_the_worker_memory_limit_is_quarantined_too_large(
+    make_node: MakeNode, share: Path, small_worker: PdfWorker
+) -> None:
+    rt = make_node()
+    with running(rt, small_worker):
+        hostile.pdf_content_bomb(share / "content.pdf", 1 << 30)
+        wait_receipts(rt, 1, timeout=60, outcome="quarantined")
+    [record] = [q.record for q in list_quarantined(share / "quarantine")]
+    assert (record.file, record.reason) == ("content.pdf", reasons.TOO_LARGE)
+    assert "out of memory" in record.detail
+
+
 def test_png_of_13000_squared_is_too_large_and_never_decoded_in_this_process(
     tmp_path: Path, pdf_worker: PdfWorker
 ) -> None:
