@@ -2,16 +2,18 @@
 
 Contract of ``check_file``: given a path, return a ``ValidationResult`` that is either accepted
 (``kind`` and ``pages`` set) or refused with a reason code from ``reasons``. It never trusts
-the extension. Images are parsed here, with Pillow, fully (every frame decoded); PDFs are
-handed to a ``PdfValidator`` (``pdf_worker.PdfWorker``), because PDFium must live in its own
-process. Raises ``FileNotFoundError`` if the file vanished (renamed away by the scanner),
-which is not a property of a file and so has no reason code.
+the extension. Every file is parsed fully (every frame or page decoded) by a ``Decoder``
+(``pdf_worker.PdfWorker``), in a process with a memory limit: PDFium must live in its own
+process, and an image can be made to decode into gigabytes. Images are judged by
+``validate_image`` here, run in that process. Raises ``FileNotFoundError`` if the file
+vanished (renamed away by the scanner), which is not a property of a file and so has no
+reason code.
 """
 
 from __future__ import annotations
 
-import enum
 import os
+import re
 import stat
 import struct
 from pathlib import Path
@@ -20,19 +22,13 @@ from typing import BinaryIO, Protocol
 import msgspec
 from PIL import Image, ImageFile, ImageSequence
 
+from node.file_types import HEAD_BYTES, FileKind, sniff
 from scanner_ingest import reasons
+from scanner_ingest.budgets import MAX_IMAGE_PIXELS
 
-#: Bytes read from the start of a file to tell its type.
-HEAD_BYTES = 1024
+__all__ = ["HEAD_BYTES", "FileKind", "sniff"]  # the shared sniffer, as ingest uses it
 #: Default size limit; larger files are refused as ``too_large``.
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-
-
-class FileKind(enum.StrEnum):
-    PDF = "pdf"
-    TIFF = "tiff"
-    JPEG = "jpeg"
-    PNG = "png"
 
 
 class ValidationResult(msgspec.Struct, frozen=True):
@@ -57,45 +53,25 @@ def refused(code: str, detail: str = "", kind: FileKind | None = None) -> Valida
     return ValidationResult(kind=kind, reason=code, detail=detail)
 
 
-class PdfValidator(Protocol):
+class Decoder(Protocol):
     def validate_pdf(self, path: Path) -> ValidationResult:
         """Parse the PDF at ``path`` (in a process where PDFium may run) and judge it."""
         ...
 
+    def validate_image(self, path: Path, kind: FileKind) -> ValidationResult:
+        """``validate_image`` in a process with a memory limit."""
+        ...
 
-_PDF_MAGIC = b"%PDF-"
-_TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
-# The Pillow format a kind must parse as (Pillow's JPEG opener also reads MPO).
-_PIL_FORMATS = {
+#: The Pillow format a kind must parse as (Pillow's JPEG opener also reads MPO).
+PIL_FORMATS = {
     FileKind.TIFF: ["TIFF"],
     FileKind.JPEG: ["JPEG"],
     FileKind.PNG: ["PNG"],
 }
 
 
-def sniff(first_bytes: bytes) -> FileKind | None:
-    """The kind the magic bytes at the start of a file announce, or None.
-
-    A PDF header may follow up to 1 KiB of junk (readers allow it); the others must start
-    the file.
-    """
-    if first_bytes.startswith(_JPEG_MAGIC):
-        return FileKind.JPEG
-    if first_bytes.startswith(_PNG_MAGIC):
-        return FileKind.PNG
-    if first_bytes.startswith(_TIFF_MAGICS):
-        return FileKind.TIFF
-    if _PDF_MAGIC in first_bytes[:HEAD_BYTES]:
-        return FileKind.PDF
-    return None
-
-
-def check_file(
-    path: Path, *, pdf: PdfValidator, max_bytes: int = DEFAULT_MAX_BYTES
-) -> ValidationResult:
+def check_file(path: Path, *, pdf: Decoder, max_bytes: int = DEFAULT_MAX_BYTES) -> ValidationResult:
     """Size check, type by magic bytes, then a full parse. See the module docstring.
 
     Only regular files are read: a symbolic link, FIFO or folder is ``unreadable`` (a FIFO
@@ -125,22 +101,24 @@ def check_file(
     return validate(path, kind, pdf=pdf)
 
 
-def validate(path: Path, kind: FileKind, *, pdf: PdfValidator) -> ValidationResult:
-    """Parse ``path`` fully as ``kind``; PDFs go to ``pdf``."""
+def validate(path: Path, kind: FileKind, *, pdf: Decoder) -> ValidationResult:
+    """Parse ``path`` fully as ``kind`` with ``pdf``, the decoder."""
     if kind is FileKind.PDF:
         return pdf.validate_pdf(path)
-    return validate_image(path, kind)
+    return pdf.validate_image(path, kind)
 
 
 def validate_image(path: Path, kind: FileKind) -> ValidationResult:
-    """Pillow ``verify()`` and then a full ``load()`` of every frame.
+    """Pillow ``verify()`` and then a full ``load()`` of every frame, each frame within
+    ``budgets.MAX_IMAGE_PIXELS``; a JPEG must also carry scan data for its pixels (see
+    ``jpeg_data_missing``). Decodes: run it in the worker process.
 
     Refuses to run if ``ImageFile.LOAD_TRUNCATED_IMAGES`` was switched on anywhere in the
     process: truncated scans would then load as grey-padded pictures and be accepted.
     """
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is set; scans cannot be validated")
-    formats = _PIL_FORMATS[kind]
+    formats = PIL_FORMATS[kind]
     try:
         f = path.open("rb")
     except FileNotFoundError:
@@ -156,10 +134,21 @@ def validate_image(path: Path, kind: FileKind) -> ValidationResult:
             with Image.open(f, formats=formats) as im:
                 pages = 0
                 for frame in ImageSequence.Iterator(im):
+                    width, height = frame.size
+                    if width * height > MAX_IMAGE_PIXELS:
+                        detail = (
+                            f"frame {pages + 1} is {width}x{height} pixels, over the budget "
+                            f"of {MAX_IMAGE_PIXELS}"
+                        )
+                        return refused(reasons.TOO_LARGE, detail, kind)
                     frame.load()
                     pages += 1
+            if kind is FileKind.JPEG and (missing := jpeg_data_missing(f)):
+                return refused(reasons.UNPARSEABLE, missing, kind)
         except Image.DecompressionBombError as exc:
             return refused(reasons.TOO_LARGE, str(exc), kind)
+        except MemoryError as exc:  # in the worker: its memory limit
+            return refused(reasons.TOO_LARGE, f"out of memory decoding it: {exc!r}", kind)
         except Exception as exc:  # Pillow raises many types on bad input
             detail = f"{type(exc).__name__}: {exc}"
             code = reasons.TRUNCATED if _failed_as_truncated(f, kind, exc) else reasons.UNPARSEABLE
@@ -167,6 +156,60 @@ def validate_image(path: Path, kind: FileKind) -> ValidationResult:
     if pages < 1:
         return refused(reasons.UNPARSEABLE, "no frames", kind)
     return accepted(kind, pages)
+
+
+_JPEG_FRAMES = {*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0)}
+# In scan data 0xFF is followed by 0x00 (a stuffed byte) or RST0-7; anything else ends it.
+_JPEG_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_JPEG_READ = 4 * 1024 * 1024  # more scan data than any image within budget needs
+
+
+def jpeg_data_missing(f: BinaryIO) -> str | None:
+    """Why the JPEG in ``f`` cannot hold the pixels it declares, or None.
+
+    A decoder fills a scan that ends early with grey and only warns, so a 1 KB file that
+    declares 12000² decodes "successfully". Every 8x8 block of every component costs at
+    least one bit of scan data (its DC difference), so the scans must hold at least
+    blocks / 8 bytes for the smallest component. Reads at most the first 4 MiB.
+    """
+    f.seek(0)
+    data = f.read(_JPEG_READ)
+    at, blocks, scan_bytes = 2, 0, 0
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None  # not a marker where one must be: let the decoder judge
+        marker = data[at + 1]
+        if marker == 0xFF:
+            at += 1  # fill byte
+            continue
+        if marker == 0xD9:
+            break
+        length = struct.unpack(">H", data[at + 2 : at + 4])[0]
+        body = data[at + 4 : at + 2 + length]
+        at += 2 + length
+        if marker in _JPEG_FRAMES and len(body) >= 6:
+            height, width, count = struct.unpack(">HHB", body[1:6])
+            factors = [(b >> 4, b & 15) for b in body[7 : 6 + 3 * count : 3]]
+            if not factors or min(min(h, v) for h, v in factors) < 1:
+                return None
+            h_max, v_max = max(h for h, _ in factors), max(v for _, v in factors)
+            blocks = min(
+                _ceil(_ceil(width * h, h_max), 8) * _ceil(_ceil(height * v, v_max), 8)
+                for h, v in factors
+            )
+        elif marker == 0xDA:
+            end = _JPEG_SCAN_END.search(data, at)
+            if end is None:
+                return None  # scan data beyond what was read: plenty
+            scan_bytes += end.start() - at
+            at = end.start()
+    if blocks and scan_bytes * 8 < blocks:
+        return f"declares {blocks} blocks of pixels but carries {scan_bytes} bytes of scan data"
+    return None
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b)
 
 
 def _failed_as_truncated(f: BinaryIO, kind: FileKind, exc: Exception) -> bool:

@@ -2,8 +2,11 @@
 
 Contract of ``inspect``: given a finished file and its recorded name, return an
 ``Inspection`` whose segments cover every page once, in order, or raise ``Refused`` with a
-reason code from ``reasons``. PDFs are parsed and rendered in the PDF worker process;
-images with Pillow here.
+reason code from ``reasons``. Every file is decoded in the worker processes
+(``pdf_worker``), under their memory limit and pixel budgets, and within a time budget that
+grows with the file's size and page count (``budgets.time_budget``); what exceeds a limit is
+``too_large``. Any other failure to inspect a file is ``unparseable``: inspection writes
+nothing, so a file can only be retried and, at give-up, quarantined.
 
 Images are never split (there is no TIFF splitter, and re-encoding would alter the scan): a
 multi-page image is one segment, filed by a slip on its first page or by its filename. If
@@ -14,29 +17,31 @@ codes found as candidates.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
-from PIL import Image, ImageSequence
 
+from node.file_types import MIME
 from scanner_ingest import reasons
+from scanner_ingest.budgets import time_budget
 from scanner_ingest.filetypes import FileKind, ValidationResult, check_file
-from scanner_ingest.pdf_worker import DEFAULT_DPI, PdfWorker, PdfWorkerError, pages_per_open
-from scanner_ingest.qr_matching import PageSlip, Segment, match_pages, read_page
+from scanner_ingest.pdf_worker import (
+    DEFAULT_DPI,
+    PdfWorker,
+    PdfWorkerError,
+    PdfWorkerTooLarge,
+    pages_per_open,
+)
+from scanner_ingest.qr_matching import PageSlip, Segment, match_pages
 
 #: Pages rendered per call to the PDF worker, so its timeout bounds one call, not a file
-#: (fewer for large pages: see ``pdf_worker.BYTES_PER_OPEN``).
-PAGES_PER_CALL = 16
-
-MIME = {
-    FileKind.PDF: "application/pdf",
-    FileKind.TIFF: "image/tiff",
-    FileKind.JPEG: "image/jpeg",
-    FileKind.PNG: "image/png",
-}
-_PIL_FORMATS = {FileKind.TIFF: ["TIFF"], FileKind.JPEG: ["JPEG"], FileKind.PNG: ["PNG"]}
+#: (fewer for large pages: see ``pdf_worker.BYTES_PER_OPEN``). Few, because files take turns
+#: in the worker processes call by call: a scan that arrives while a long one is read waits
+#: for at most one such call in each process (a page is at most ``MAX_READ_PIXELS``).
+PAGES_PER_CALL = 4
 
 
 class Refused(Exception):
@@ -61,14 +66,18 @@ class Inspection(msgspec.Struct, frozen=True):
         return MIME[self.kind]
 
 
-class _LazyPdf:
-    """A ``PdfValidator`` that starts the PDF worker only when a PDF needs it."""
+class _Budgeted:
+    """A ``filetypes.Decoder``: the worker, asked to finish before ``deadline``."""
 
-    def __init__(self, pdf: Callable[[], PdfWorker]) -> None:
+    def __init__(self, pdf: Callable[[], PdfWorker], deadline: float) -> None:
         self._pdf = pdf
+        self._deadline = deadline
 
     def validate_pdf(self, path: Path) -> ValidationResult:
-        return self._pdf().validate_pdf(path)
+        return self._pdf().validate_pdf(path, self._deadline)
+
+    def validate_image(self, path: Path, kind: FileKind) -> ValidationResult:
+        return self._pdf().validate_image(path, kind, self._deadline)
 
 
 def inspect(
@@ -81,15 +90,23 @@ def inspect(
     dpi: float = DEFAULT_DPI,
 ) -> Inspection:
     """See the module docstring. ``name`` (NFC) is where a dossier code may be found."""
-    result = check_file(path, pdf=_LazyPdf(pdf), max_bytes=max_bytes)
+    started = time.monotonic()
+    size = path.stat().st_size
+    result = check_file(path, pdf=_Budgeted(pdf, started + time_budget(size)), max_bytes=max_bytes)
     if result.reason is not None or result.kind is None:
         raise Refused(result.reason or reasons.UNPARSEABLE, result.detail)
-    if result.kind is FileKind.PDF:
-        slips = _pdf_slips(pdf(), path, result.pages, dpi)
-        segments = match_pages(slips, name, pattern)
-    else:
-        slips = _image_slips(path, result.kind)
-        segments = [one_segment(match_pages(slips, name, pattern), len(slips))]
+    deadline = started + time_budget(size, result.pages)
+    try:
+        if result.kind is FileKind.PDF:
+            slips = _pdf_slips(pdf(), path, result.pages, dpi, deadline)
+            segments = match_pages(slips, name, pattern)
+        else:
+            slips = _image_slips(pdf(), path, result.kind, result.pages, deadline)
+            segments = [one_segment(match_pages(slips, name, pattern), len(slips))]
+    except PdfWorkerTooLarge as exc:
+        raise Refused(reasons.TOO_LARGE, str(exc)) from exc
+    except PdfWorkerError as exc:
+        raise Refused(reasons.UNPARSEABLE, str(exc)) from exc
     if sum(s.stop - s.start for s in segments) != result.pages:
         raise Refused(reasons.UNPARSEABLE, f"{len(slips)} pages read of {result.pages}")
     return Inspection(result.kind, result.pages, segments, sum(s.foreign for s in slips))
@@ -105,28 +122,32 @@ def page_ranges(size: int, pages: int, processes: int) -> list[range]:
     return [range(start, min(pages, start + step)) for start in range(0, pages, step)]
 
 
-def _pdf_slips(worker: PdfWorker, path: Path, pages: int, dpi: float) -> list[PageSlip]:
+def _pdf_slips(
+    worker: PdfWorker, path: Path, pages: int, dpi: float, deadline: float
+) -> list[PageSlip]:
     ranges = page_ranges(path.stat().st_size, pages, worker.processes)
-    try:
-        if worker.processes == 1 or len(ranges) == 1:
-            parts = [worker.page_slips(path, dpi, r) for r in ranges]
-        else:
-            # One thread per process waits on the children; results come back in page order.
-            with ThreadPoolExecutor(worker.processes, thread_name_prefix="pdf-pages") as pool:
-                parts = list(pool.map(lambda r: worker.page_slips(path, dpi, r), ranges))
-    except PdfWorkerError as exc:
-        raise Refused(reasons.UNPARSEABLE, str(exc)) from exc
+
+    def read(pages: range) -> list[PageSlip]:
+        return worker.page_slips(path, dpi, pages, deadline)
+
+    if worker.processes == 1 or len(ranges) == 1:
+        parts = [read(r) for r in ranges]
+    else:
+        # One thread per process waits on the children; results come back in page order.
+        with ThreadPoolExecutor(worker.processes, thread_name_prefix="pdf-pages") as pool:
+            parts = list(pool.map(read, ranges))
     return [slip for part in parts for slip in part]
 
 
-def _image_slips(path: Path, kind: FileKind) -> list[PageSlip]:
-    try:
-        with Image.open(path, formats=_PIL_FORMATS[kind]) as image:
-            return [read_page(frame) for frame in ImageSequence.Iterator(image)]
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        if reasons.is_transient(exc):
-            raise
-        raise Refused(reasons.UNPARSEABLE, f"{type(exc).__name__}: {exc}") from exc
+def _image_slips(
+    worker: PdfWorker, path: Path, kind: FileKind, frames: int, deadline: float
+) -> list[PageSlip]:
+    """Every frame's slips, in calls of ``PAGES_PER_CALL`` frames."""
+    slips: list[PageSlip] = []
+    for start in range(0, frames, PAGES_PER_CALL):
+        stop = min(frames, start + PAGES_PER_CALL)
+        slips += worker.image_slips(path, kind, range(start, stop), deadline)
+    return slips
 
 
 def one_segment(segments: list[Segment], pages: int) -> Segment:

@@ -15,12 +15,16 @@ import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 from PIL import Image
 
 from scanner_ingest import reasons
+from scanner_ingest.budgets import MAX_IMAGE_PIXELS, read_scale
 from scanner_ingest.filetypes import FileKind, ValidationResult, accepted, looks_truncated, refused
-from scanner_ingest.pdf_worker import pages_per_open
+from scanner_ingest.pdf_worker import WorkTooLarge, pages_per_open
 from scanner_ingest.qr_matching import PageSlip, read_page
 
-#: A rendered page's longer side is capped at this many pixels, whatever the page size.
+#: A rendered page's longer side is capped at this many pixels, whatever the page size
+#: (and its area at ``budgets.MAX_READ_PIXELS``).
 MAX_RENDER_SIDE = 7000
+#: Form XObjects nest; images are looked for this deep.
+_IMAGE_DEPTH = 8
 #: A page read directly from its JPEG keeps at least this resolution: the slip's 0.6 mm
 #: modules are then 3.5 pixels wide, as in a 150 dpi scan.
 MIN_DIRECT_DPI = 150
@@ -56,9 +60,15 @@ def validate_pdf(path: str) -> ValidationResult:
                 doc.close()
                 doc = pdfium.PdfDocument(path)
             try:
-                doc[index].close()
+                page = doc[index]
             except pdfium.PdfiumError as exc:
                 return refused(reasons.UNPARSEABLE, f"page {index + 1}: {exc}", FileKind.PDF)
+            try:
+                check_images(page, index)
+            except WorkTooLarge as exc:
+                return refused(reasons.TOO_LARGE, str(exc), FileKind.PDF)
+            finally:
+                page.close()
         return accepted(FileKind.PDF, pages)
     finally:
         doc.close()
@@ -74,18 +84,31 @@ def _open_error(exc: pdfium.PdfiumError, truncated: bool) -> ValidationResult:
     return refused(code, detail, FileKind.PDF)
 
 
-def _render(doc: pdfium.PdfDocument, index: int, dpi: float) -> RawPage:
-    page = doc[index]
+def check_images(page: pdfium.PdfPage, index: int) -> None:
+    """``WorkTooLarge`` if an image on the page (in forms too) is over the pixel budget:
+    PDFium would decode it whole to draw it, and under the memory limit it would silently
+    leave it out instead."""
+    for obj in page.get_objects(max_depth=_IMAGE_DEPTH):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            width, height = obj.get_px_size()
+            if width * height > MAX_IMAGE_PIXELS:
+                raise WorkTooLarge(
+                    f"page {index + 1} has an image of {width}x{height} pixels, over the "
+                    f"budget of {MAX_IMAGE_PIXELS}"
+                )
+
+
+def _render(page: pdfium.PdfPage, dpi: float) -> RawPage:
+    """The page in grey at ``dpi``, scaled down to the reading budget if it is larger."""
+    width, height = page.get_size()  # in points, 1/72 inch, after /Rotate
+    scale = dpi / 72
+    side = max(width, height, 1.0) * scale
+    scale *= min(read_scale(width * scale, height * scale), MAX_RENDER_SIDE / side)
+    bitmap = page.render(scale=scale, grayscale=True)
     try:
-        width, height = page.get_size()  # in points, 1/72 inch, after /Rotate
-        scale = min(dpi / 72, MAX_RENDER_SIDE / max(width, height, 1.0))
-        bitmap = page.render(scale=scale, grayscale=True)
-        try:
-            image = bitmap.to_pil().convert("L")
-        finally:
-            bitmap.close()
+        image = bitmap.to_pil().convert("L")
     finally:
-        page.close()
+        bitmap.close()
     return image.width, image.height, image.tobytes()
 
 
@@ -95,7 +118,12 @@ def render_page(path: str, index: int, dpi: float) -> RawPage:
     try:
         if not 0 <= index < len(doc):
             raise IndexError(f"page {index} of a {len(doc)}-page PDF")
-        return _render(doc, index, dpi)
+        page = doc[index]
+        try:
+            check_images(page, index)
+            return _render(page, dpi)
+        finally:
+            page.close()
     finally:
         doc.close()
 
@@ -103,41 +131,42 @@ def render_page(path: str, index: int, dpi: float) -> RawPage:
 def page_slips(path: str, dpi: float, start: int = 0, stop: int | None = None) -> list[PageSlip]:
     """Pages ``start`` to ``stop`` (default: every page) searched for slip QR codes, in page
     order: a page that is one JPEG is read from its own bytes (``_direct_jpeg``), any other
-    is rendered at ``dpi``."""
+    is rendered at ``dpi``. ``WorkTooLarge`` for a page with an image over the budget."""
     doc = pdfium.PdfDocument(path)
     try:
         slips = []
         for index in range(start, len(doc) if stop is None else min(stop, len(doc))):
-            image = _direct_jpeg(doc, index)
-            if image is None:
-                width, height, data = _render(doc, index, dpi)
-                image = Image.frombytes("L", (width, height), data)
+            page = doc[index]
+            try:
+                check_images(page, index)
+                image = _direct_jpeg(page)
+                if image is None:
+                    width, height, data = _render(page, dpi)
+                    image = Image.frombytes("L", (width, height), data)
+            finally:
+                page.close()
             slips.append(read_page(image))
         return slips
     finally:
         doc.close()
 
 
-def _direct_jpeg(doc: pdfium.PdfDocument, index: int) -> Image.Image | None:
+def _direct_jpeg(page: pdfium.PdfPage) -> Image.Image | None:
     """The page's only image, decoded from its JPEG bytes in grey and scaled down by the
     JPEG decoder itself (DCT scaling: 1/2, 1/4, 1/8) to no less than ``MIN_DIRECT_DPI``;
     about five times faster than rendering a 300 dpi colour page. None unless the page is
     exactly one DCTDecode image (text objects allowed: an OCR layer cannot hold a QR code),
     or if Pillow cannot decode it: then the page is rendered."""
-    page = doc[index]
-    try:
-        images = []
-        for obj in page.get_objects(max_depth=1):
-            if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                images.append(obj)
-            elif obj.type != pdfium_c.FPDF_PAGEOBJ_TEXT:
-                return None  # drawn content (a vector QR code, a form): render it
-        if len(images) != 1 or images[0].get_filters() != ["DCTDecode"]:
-            return None
-        data = bytes(images[0].get_data(decode_simple=False))
-        short_side_inches = min(page.get_size()) / 72
-    finally:
-        page.close()
+    images = []
+    for obj in page.get_objects(max_depth=1):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            images.append(obj)
+        elif obj.type != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            return None  # drawn content (a vector QR code, a form): render it
+    if len(images) != 1 or images[0].get_filters() != ["DCTDecode"]:
+        return None
+    data = bytes(images[0].get_data(decode_simple=False))
+    short_side_inches = min(page.get_size()) / 72
     try:
         image = Image.open(io.BytesIO(data), formats=["JPEG"])
         scale = 1

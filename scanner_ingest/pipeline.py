@@ -3,7 +3,10 @@
 Each step says what it needs and what it guarantees; cleanup always runs.
 
 1. ``inspection.inspect``: needs a file judged stable. Parses it as its magic bytes say and
-   reads its slips; ``Refused`` with a reason code otherwise. Nothing is written.
+   reads its slips; ``Refused`` with a reason code otherwise. Nothing is written, so any
+   other error while inspecting is the file's: ``Refused`` too (``too_large`` for memory,
+   else ``unparseable``), and the file ends taken or quarantined at give-up, never retried
+   for ever as a failure of the node.
 2. ``_stage``: copies the bytes into a temporary in the blob store while hashing.
    Guarantees: they are the bytes that were inspected (size and mtime are those of the
    observation that judged the file finished, checked before and after reading;
@@ -64,6 +67,11 @@ class SourceChanged(Exception):
     """The file changed or was replaced while it was read: observe it again."""
 
 
+class WorkerUnavailable(Exception):
+    """No worker process can be had (ingest is stopping): a failure of the node, not of the
+    file."""
+
+
 class Drop(msgspec.Struct, frozen=True):
     """A file judged finished: where it is and what it looked like then."""
 
@@ -103,7 +111,7 @@ def _open_regular(path: Path) -> BinaryIO:
 
 
 class Pipeline:
-    """The steps of the module docstring for one node. Used by one thread at a time."""
+    """The steps of the module docstring for one node. Thread-safe for different files."""
 
     def __init__(
         self,
@@ -126,7 +134,7 @@ class Pipeline:
         if drop.size > limit:
             raise Refused(reasons.TOO_LARGE, f"{drop.size} bytes > limit {limit}")
         started = time.monotonic()
-        found = inspect(drop.path, drop.name, pdf=self._pdf, max_bytes=limit, pattern=self._pattern)
+        found = self._inspect(drop)
         inspect_ms = (time.monotonic() - started) * 1000
         staged = self._stage(drop)
         try:
@@ -144,6 +152,23 @@ class Pipeline:
         self._fault("after_commit")
         disposed_to = self._dispose(drop, receipt.id)
         return Taken(receipt.id, receipt.outcome, recovered, disposed_to, commit_ms, inspect_ms)
+
+    def _inspect(self, drop: Drop) -> Inspection:
+        try:
+            return inspect(
+                drop.path,
+                drop.name,
+                pdf=self._pdf,
+                max_bytes=self.settings.max_file_bytes,
+                pattern=self._pattern,
+            )
+        except (Refused, FileNotFoundError, WorkerUnavailable):
+            raise
+        except MemoryError as exc:
+            raise Refused(reasons.TOO_LARGE, f"MemoryError while inspecting: {exc}") from exc
+        except Exception as exc:
+            log.exception("scan_inspection_error path=%r", str(drop.path))
+            raise Refused(reasons.UNPARSEABLE, f"{type(exc).__name__}: {exc}") from exc
 
     # --- 2. stage -------------------------------------------------------------------------
 

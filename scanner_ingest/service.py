@@ -1,15 +1,18 @@
 """The ingest service: watchers feed hints, one loop decides and takes finished files.
 
-One loop thread owns the stability trackers and runs the pipeline, so files are taken one
-at a time, in the order they became finished. It wakes for hints from the watchers, every
+One loop thread owns the stability trackers and decides; the pipeline runs for each file in
+a lane thread of its own (``lanes``): files are taken one at a time, in the order they
+became finished, but one in hand for over a second no longer holds back the next (up to
+``pdf_processes + 1`` at once). The loop wakes for hints from the watchers, for lanes that
+finished, every
 ``tick`` to look again at the files it tracks (stability needs repeated observations), and
 for full rescans: at start-up, every ``ingest.rescan_seconds`` and whenever a watcher asks
 (after an error or restart). A file the node itself failed on (disk full, database busy)
 is retried after ``retry_seconds`` without counting towards its give-up time.
 
 Only one ingest runs per node: ``start`` takes an exclusive lock on ``DIR/ingest/lock``
-(``IngestBusy`` if another process holds it). The PDF worker process is started on the
-first PDF and closed by ``stop``.
+(``IngestBusy`` if another process holds it). The worker processes, which decode every
+scan, are started on the first scan and closed by ``stop``.
 """
 
 from __future__ import annotations
@@ -30,13 +33,22 @@ from scanner_ingest import receipts, status
 from scanner_ingest.codes import code_regex
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.inspection import Refused
+from scanner_ingest.lanes import InHand, Lanes
 from scanner_ingest.pdf_worker import PdfWorker
-from scanner_ingest.pipeline import Drop, Pipeline, SourceChanged, faults_from_env
+from scanner_ingest.pipeline import (
+    Drop,
+    Pipeline,
+    SourceChanged,
+    WorkerUnavailable,
+    faults_from_env,
+)
 from scanner_ingest.quarantine import give_up
 from scanner_ingest.stability import Readiness, StabilityTracker, Verdict
 from scanner_ingest.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
+
+_WAKE = ("", None)  # a hint that only wakes the loop: a lane finished
 
 
 class IngestBusy(Exception):
@@ -74,6 +86,9 @@ class IngestService:
         self._thread: threading.Thread | None = None
         self._lock_file: int | None = None
         self._not_before: dict[Path, float] = {}  # node-side failure: retry after this
+        self._lanes = Lanes(
+            self.settings.pdf_processes + 1, self.pipeline.take, lambda: self._hints.put(_WAKE)
+        )
         self._giving_up = give_up.QuarantineStep(rt)
         self._status = status.StatusWriter(rt.data_dir, self.folders)
         # Counts since start (for logs, status and tests).
@@ -122,12 +137,16 @@ class IngestService:
         return True
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Finish the file in hand, stop the threads and the PDF worker; idempotent."""
+        """Finish the files in hand, stop the threads and the PDF worker; idempotent."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for watcher in self._watchers:
             watcher.stop()
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(max(0.0, deadline - time.monotonic()))
+        self._lanes.join(deadline)
+        if self._thread is None or not self._thread.is_alive():
+            self._finish_done()  # the loop has ended: its outcomes are applied (and logged) here
         with self._pdf_lock:
             pdf, self._pdf = self._pdf, None
         if pdf is not None and self._own_pdf:
@@ -141,7 +160,7 @@ class IngestService:
         with self._pdf_lock:
             if self._pdf is None:
                 if self._stop.is_set():
-                    raise RuntimeError("ingest is stopping")
+                    raise WorkerUnavailable("ingest is stopping")
                 self._pdf = PdfWorker(processes=self.settings.pdf_processes)
             return self._pdf
 
@@ -162,6 +181,7 @@ class IngestService:
                         self._settle_undisposed(present)
                         first = False
                 self._drain_hints(min(self.tick, max(0.0, next_rescan - time.monotonic())))
+                self._finish_done()
                 for folder in self.folders:
                     self._observe_tracked(folder)
                 self._status.write(self._snapshot(running=True))
@@ -180,6 +200,7 @@ class IngestService:
                 hints.add(self._hints.get_nowait())
             except queue.Empty:
                 break
+        hints.discard(_WAKE)
         rescans = {name for name, path in hints if path is None}
         for name in rescans:
             self._rescan(self._by_name[name])
@@ -246,7 +267,7 @@ class IngestService:
     def _observe(self, folder: DropFolder, path: Path, st: os.stat_result) -> None:
         """One observation of one regular file: the stability module's calling sequence."""
         now = time.monotonic()
-        if now < self._not_before.get(path, 0.0):
+        if path in self._lanes or now < self._not_before.get(path, 0.0):
             return
         tracker = self._trackers[folder.name]
         if self._giving_up.is_held(path):
@@ -255,11 +276,19 @@ class IngestService:
             else:
                 self._not_before[path] = now + self.settings.retry_seconds
             return
-        verdict: Verdict | None = tracker.observe(path, st.st_size, st.st_mtime_ns, now)
-        if verdict is not None and verdict.state is Readiness.STABLE:
-            verdict = self._take(folder, path, st)
-        if verdict is None or verdict.state is not Readiness.GIVE_UP:
-            return
+        verdict = tracker.observe(path, st.st_size, st.st_mtime_ns, now)
+        if verdict.state is Readiness.STABLE and self._lanes.free(now):
+            drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), now)
+            self._status.begin_reading(folder.name, drop.name)
+            self._lanes.start(drop, st)
+        elif verdict.state is Readiness.GIVE_UP:
+            self._give_up(folder, path, st, verdict)
+
+    def _give_up(
+        self, folder: DropFolder, path: Path, st: os.stat_result, verdict: Verdict
+    ) -> None:
+        tracker = self._trackers[folder.name]
+        now = time.monotonic()
         assert verdict.reason is not None
         with self._status.reading(folder.name, folder.relative_name(path)):
             result = self._giving_up.give_up(folder, path, st, verdict.reason, verdict.detail)
@@ -270,13 +299,25 @@ class IngestService:
             self._not_before[path] = now + self.settings.retry_seconds
             self._status.folder_error(folder.name, self._giving_up.last_error or "")
 
-    def _take(self, folder: DropFolder, path: Path, st: os.stat_result) -> Verdict | None:
+    # --- outcomes of the lanes ---------------------------------------------------------------
+
+    def _finish_done(self) -> None:
+        """Apply the outcome of every lane that finished (in the loop thread)."""
+        for job in self._lanes.finished():
+            self._status.end_reading(job.drop.folder.name, job.drop.name)
+            verdict = self._finish(job)
+            if verdict is not None and verdict.state is Readiness.GIVE_UP:
+                self._give_up(job.drop.folder, job.drop.path, job.st, verdict)
+
+    def _finish(self, job: InHand) -> Verdict | None:
+        drop, folder, path = job.drop, job.drop.folder, job.drop.path
         tracker = self._trackers[folder.name]
-        started = time.monotonic()
-        drop = Drop(folder, path, st.st_size, st.st_mtime_ns, utc_now(), started)
+        started = drop.judged_at
         try:
-            with self._status.reading(folder.name, drop.name):
-                taken = self.pipeline.take(drop)
+            if job.error is not None:
+                raise job.error
+            assert job.taken is not None
+            taken = job.taken
         except Refused as exc:
             self.refused += 1
             log.info(
@@ -286,6 +327,8 @@ class IngestService:
                 exc.reason,
                 exc.detail,
             )
+            if path not in tracker:
+                return None  # gone from the folder meanwhile: nothing to retry
             return tracker.reject(path, exc.reason, time.monotonic(), exc.detail)
         except SourceChanged:
             return None  # the next observation sees the change

@@ -127,17 +127,27 @@ class StatusWriter:
 
     @contextlib.contextmanager
     def reading(self, folder: str, file: str) -> Iterator[None]:
-        """Show ``file`` of ``folder`` as being read until the block ends. Written at once:
-        the loop that writes the status is the one busy reading."""
+        """Show ``file`` of ``folder`` as being read until the block ends."""
+        self.begin_reading(folder, file)
+        try:
+            yield
+        finally:
+            self.end_reading(folder, file)
+
+    def begin_reading(self, folder: str, file: str) -> None:
+        """Show ``file`` of ``folder`` as being read from now. Written at once: the loop that
+        writes the status may be the one busy reading. With several files of one folder in
+        hand, the one begun last is shown."""
         entry = self._folders[folder]
         entry.reading, entry.reading_since = file, _now()
         self.write(
             ServiceStatus(True, os.getpid(), self._started, _now(), [*self._folders.values()]),
             force=True,
         )
-        try:
-            yield
-        finally:
+
+    def end_reading(self, folder: str, file: str) -> None:
+        entry = self._folders[folder]
+        if entry.reading == file:
             entry.reading = entry.reading_since = None
 
     def snapshot(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
 from PIL import Image, ImageFile
 
+from node.file_types import MIME, media_type
 from scanner_ingest import reasons
 from scanner_ingest.filetypes import (
     FileKind,
@@ -18,6 +22,7 @@ from scanner_ingest.filetypes import (
     validate_image,
 )
 from scanner_ingest.pdf_worker import PdfWorker
+from tests.node.helpers import create_body
 from tests.scanner_ingest import filegen as gen
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow on broken TIFF EXIF
@@ -251,3 +256,62 @@ def test_looks_truncated_on_whole_and_cut_files(tmp_path: Path) -> None:
         gen.truncate(path)
         with path.open("rb") as f:
             assert looks_truncated(f, kind), kind
+
+
+# --- one sniffer at both doors (uploads and ingest) ------------------------------------------
+
+
+def _bigtiff(path: Path) -> Path:
+    gen.blank_page(dpi=50).save(path, "TIFF", big_tiff=True)  # libtiff (compression) ignores it
+    assert path.read_bytes()[:4] == b"II+\x00"
+    return path
+
+
+DOOR_SAMPLES: dict[str, Callable[[Path], object]] = {
+    "scan.pdf": lambda p: gen.write_pdf(p, [gen.blank_page()]),
+    "scan.tif": lambda p: gen.write_tiff(p, [gen.blank_page()]),
+    "big.tif": _bigtiff,
+    "scan.jpg": lambda p: gen.write_jpeg(p, gen.blank_page()),
+    "scan.png": lambda p: gen.write_png(p, gen.blank_page()),
+    "anh.gif": lambda p: gen.blank_page().save(p, "GIF"),
+    "ghi chu.txt": lambda p: p.write_text("không phải PDF", encoding="utf-8"),
+}
+
+
+def test_uploads_and_ingest_accept_the_same_types(
+    tmp_path: Path, client: TestClient[Litestar], pdf_worker: PdfWorker
+) -> None:
+    """The HTTP upload labels a document with a scan type exactly when ingest takes it, and
+    with the same type: BigTIFF included (uploads used to label it octet-stream)."""
+    dossier = client.post("/api/v1/dossiers", json=create_body()).json()
+    for name, write in DOOR_SAMPLES.items():
+        path = tmp_path / name
+        write(path)
+        sent = client.post(
+            f"/api/v1/dossiers/{dossier['id']}/documents",
+            files={"file": (name, path.read_bytes(), "application/octet-stream")},
+        )
+        assert sent.status_code == 201, sent.text
+        uploaded = sent.json()["documents"][-1]["mime"]
+        ingested = check_file(path, pdf=pdf_worker)
+        ingest_type = None if ingested.kind is None else MIME[ingested.kind]
+        upload_type = uploaded if uploaded in MIME.values() else None
+        assert (upload_type, ingested.ok) == (ingest_type, ingest_type is not None), name
+    assert MIME[FileKind.TIFF] == "image/tiff"
+    assert {media_type(b"II+\x00\x08\x00\x00\x00"), media_type(b"MM\x00+\x00\x08")} == {
+        "image/tiff"
+    }
+
+
+@pytest.mark.parametrize(
+    ("declared", "labelled"),
+    [
+        ("application/xml", "application/xml"),  # a signed e-form: a type we do not sniff
+        ("application/pdf", "application/octet-stream"),  # a claim the bytes do not back
+        ("IMAGE/TIFF", "application/octet-stream"),
+        ("not a type", "application/octet-stream"),
+        (None, "application/octet-stream"),
+    ],
+)
+def test_upload_label_of_a_file_no_door_sniffs(declared: str | None, labelled: str) -> None:
+    assert media_type(b"<?xml version='1.0'?>", declared) == labelled

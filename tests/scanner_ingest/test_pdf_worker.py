@@ -111,13 +111,15 @@ def test_worker_crashing_twice_on_a_call_raises_and_recovers(tmp_path: Path) -> 
 
 def test_hung_worker_is_killed_after_timeout(tmp_path: Path) -> None:
     path = gen.write_pdf(tmp_path / "a.pdf", [gen.blank_page()])
-    with PdfWorker(timeout=1.0) as worker:
-        assert worker.validate_pdf(path).ok  # start the child first
+    with PdfWorker(timeout=60) as worker:
+        assert worker.validate_pdf(path).ok  # start the child first, however loaded the machine
+        worker._timeout = 1.0
         [pid] = _child_pids(worker)
         started = time.monotonic()
         with pytest.raises(PdfWorkerTimeout):
             worker._call("time:sleep", 30)
         assert time.monotonic() - started < 10
+        worker._timeout = 60
         assert worker.validate_pdf(path).ok
         assert pid not in _child_pids(worker)
 
@@ -127,7 +129,7 @@ def test_validate_reports_worker_failure_as_unparseable(
 ) -> None:
     worker = PdfWorker()
 
-    def crash(op: str, *args: object) -> object:
+    def crash(op: str, *args: object, deadline: float | None = None) -> object:
         raise PdfWorkerCrashed(f"PDF worker crashed twice on {op}")
 
     monkeypatch.setattr(worker, "_call", crash)
@@ -238,10 +240,12 @@ def test_a_pdf_the_workers_cannot_read_is_refused_not_half_read(
     with PdfWorker(timeout=60, processes=2) as worker:
         real = worker.page_slips
 
-        def second_range_crashes(p: Path, dpi: float = 150, pages: range | None = None) -> object:
+        def second_range_crashes(
+            p: Path, dpi: float = 150, pages: range | None = None, deadline: float | None = None
+        ) -> object:
             if pages is not None and pages.start > 0:
                 raise PdfWorkerCrashed("PDF worker crashed twice on page_slips")
-            return real(p, dpi, pages)
+            return real(p, dpi, pages, deadline)
 
         monkeypatch.setattr(worker, "page_slips", second_range_crashes)
         with pytest.raises(Refused) as refused:

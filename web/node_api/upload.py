@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import multipart
 from litestar import Request
 
-from node import mime
+from node import file_types
 from storage.blob_store import BlobStore, IncomingBlob
 from web.json_api.errors import UploadError
 
@@ -59,8 +59,8 @@ async def receive_upload(request: Request, store: BlobStore, limit: int) -> Uplo
                         fields[current.name] = text.decode("utf-8", errors="strict")
                     current = None
                 elif current is not None and current.name == "file" and blob is not None:
-                    if len(head) < mime.HEAD_BYTES:
-                        head += item[: mime.HEAD_BYTES - len(head)]
+                    if len(head) < file_types.HEAD_BYTES:
+                        head += item[: file_types.HEAD_BYTES - len(head)]
                     blob.write(item)
                 else:
                     text += item
@@ -90,6 +90,6 @@ async def receive_upload(request: Request, store: BlobStore, limit: int) -> Uplo
         raise
     if upload is None:
         raise UploadError("the 'file' part is missing", "file")
-    upload.mime = mime.detect(head, upload.mime)
+    upload.mime = file_types.media_type(head, upload.mime)
     upload.fields = fields
     return upload
