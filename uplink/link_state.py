@@ -26,6 +26,7 @@ class LinkStateWriter:
         self.throughput = 0.0  # bytes/s sent over the last write interval
         self._progress_at: str | None = None
         self._diverged: str | None = None  # unknown at start: the first call writes
+        self._damaged: str | None = None
 
     def count_sent(self, n: int) -> None:
         self._window_bytes += n
@@ -44,6 +45,18 @@ class LinkStateWriter:
         with self._rt.db.write() as conn:
             conn.execute(
                 "INSERT INTO sync_link (key, value) VALUES ('diverged', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (detail,),
+            )
+
+    def damaged_files(self, detail: str) -> None:
+        """Record (or clear, with "") the local files set aside because their copy is bad."""
+        if detail == self._damaged:
+            return
+        self._damaged = detail
+        with self._rt.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_link (key, value) VALUES ('damaged_files', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (detail,),
             )

@@ -27,7 +27,14 @@ from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import outbox
-from uplink.blob_files import BlobTransfer, Deferred, local_damage, read_chunk
+from uplink.blob_files import (
+    BlobTransfer,
+    Deferred,
+    LocalCopyDamaged,
+    local_damage,
+    read_chunk,
+    verify_local,
+)
 from uplink.downstream import DownstreamGap, apply_records
 from uplink.link_state import LinkStateWriter
 
@@ -46,6 +53,9 @@ DIVERGED_PROBE_SECONDS = 300.0
 # Offers of one file left unanswered in a row, while the city answers other messages,
 # before it steps aside (a city that answers nothing is down: nothing steps aside then).
 UNANSWERED_OFFERS = 3
+# Pending files whose local copy one turn may check against its hash (a bad one steps
+# aside and the next is checked), so a run of damaged files cannot hold a turn for long.
+VERIFY_PER_TURN = 4
 # How long an idle turn waits for the city before looking for new events again: new
 # events are found by polling the log head, a cheap indexed read.
 IDLE_WAIT_SECONDS = 0.01
@@ -80,6 +90,8 @@ class NodeLink:
         self._inflight: deque[_InFlight] = deque()
         self._blob: BlobTransfer | None = None
         self._deferred: dict[str, Deferred] = {}  # sha256 -> backoff of a file the city refused
+        self._damaged: dict[str, str] = {}  # sha256 -> what is wrong with the local copy
+        self._verified: set[str] = set()  # files whose local copy matched its hash
         self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
         self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
@@ -87,6 +99,7 @@ class NodeLink:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
+        self._report_damaged()  # clears what an earlier run set aside: checked again now
         self.transport.start()
         self._thread = threading.Thread(target=self._run, name="motcua-sync", daemon=True)
         self._thread.start()
@@ -212,7 +225,13 @@ class NodeLink:
             return False
         sent = False
         while len(blob.inflight) < CHUNK_WINDOW and blob.sent_upto < blob.size:
-            data = read_chunk(self.rt, blob.sha256, blob.sent_upto, self.settings.chunk_size)
+            try:
+                data = read_chunk(
+                    self.rt, blob.sha256, blob.sent_upto, self.settings.chunk_size, blob.size
+                )
+            except LocalCopyDamaged as exc:
+                self._set_aside(blob.sha256, str(exc))
+                return sent
             chunk = wire.BlobChunk(self.node_id, blob.sha256, blob.size, blob.sent_upto, data)
             self._publish(Lane.BLOBS, chunk)
             blob.inflight.append((blob.sent_upto, time.monotonic()))
@@ -221,11 +240,44 @@ class NodeLink:
         return sent
 
     def _next_blob(self, now: float) -> BlobTransfer | None:
-        """The oldest pending file not stepping aside after a refusal."""
+        """The oldest pending file not stepping aside, whose local copy is whole."""
         waiting = {sha for sha, d in self._deferred.items() if d.until > now}
-        pending = outbox.pending_blobs(self.rt.db.read(), limit=len(waiting) + 1)
-        chosen = next((p for p in pending if p.sha256 not in waiting), None)
-        return None if chosen is None else BlobTransfer(chosen.sha256, chosen.size)
+        pending = outbox.pending_blobs(self.rt.db.read(), limit=len(waiting) + VERIFY_PER_TURN)
+        for candidate in (p for p in pending if p.sha256 not in waiting):
+            if candidate.sha256 not in self._verified:
+                why = verify_local(self.rt, candidate.sha256, candidate.size)
+                if why:
+                    self._set_aside(candidate.sha256, why)
+                    continue
+                self._verified.add(candidate.sha256)
+            if self._damaged.pop(candidate.sha256, None) is not None:
+                self._report_damaged()  # restored by the operator: it goes up again
+            return BlobTransfer(candidate.sha256, candidate.size)
+        return None
+
+    def _set_aside(self, sha256: str, why: str) -> None:
+        """A file whose own copy is bad steps aside, with an alarm, for the files behind it.
+
+        It is checked again after the backoff, so a copy the operator restores goes up.
+        """
+        log.error("event=blob_set_aside sha256=%s why=%s", sha256, why)
+        self._verified.discard(sha256)
+        self._damaged[sha256] = why
+        self._report_damaged()
+        if self._blob is not None and self._blob.sha256 == sha256:
+            self._defer(self._blob, why)
+        else:
+            self._defer(BlobTransfer(sha256, 0), why)
+
+    def _report_damaged(self) -> None:
+        count = len(self._damaged)
+        first = next(iter(self._damaged.items()), None)
+        self.state.damaged_files(
+            ""
+            if first is None
+            else f"{count} file(s) set aside, their copy on this node is bad "
+            f"(run motcua check): {first[0]}: {first[1]}"
+        )
 
     def _defer(self, blob: BlobTransfer, why: str) -> None:
         """Let the files behind ``blob`` go first; it is tried again after a backoff."""
