@@ -17,6 +17,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+import msgspec
+
 from node import event_log
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
@@ -62,6 +64,7 @@ IDLE_WAIT_SECONDS = 0.01
 SOFTWARE_VERSION = "0.1.0"
 # Room left in a payload for the batch's own framing.
 BATCH_BYTES = wire.MAX_PAYLOAD - 64 * 1024
+_record_encoder = msgspec.msgpack.Encoder()
 
 
 @dataclass
@@ -417,10 +420,15 @@ def _head(rt: NodeRuntime, origin: str) -> int:
 
 
 def _fit(records: list[EventRecord]) -> list[EventRecord]:
-    """The longest prefix that fits in one payload (a batch is never split mid-event)."""
+    """The longest prefix whose encoded size fits one payload (never split mid-event).
+
+    Sized by each event's real MessagePack encoding: a fixed guess per event (256 B were
+    assumed, 301-401 B measured with long ids and Vietnamese actors) lets a batch of
+    large events run past ``MAX_PAYLOAD`` and be refused at every turn.
+    """
     total = 0
     for i, record in enumerate(records):
-        total += len(record.body) + 256
+        total += len(_record_encoder.encode(record))
         if total > BATCH_BYTES and i > 0:
             return records[:i]
     return records
