@@ -41,6 +41,20 @@ class MqttEndpoint:
     key_file: str = ""
     # How much paho may buffer; the sender keeps its own window far below this.
     max_inflight: int = 64
+    # Messages paho may hold before publish is refused (0: no bound). The sender never
+    # hands more than its window, so a full queue means something queued twice.
+    max_queued: int = 0
+
+
+@dataclass(frozen=True)
+class _PahoDelivery:
+    info: mqtt.MQTTMessageInfo
+
+    def reached_broker(self) -> bool:
+        try:
+            return self.info.is_published()  # set by paho on the broker's PUBACK (QoS 1)
+        except (ValueError, RuntimeError):  # paho's way to say it never went
+            return False
 
 
 class MqttTransport:
@@ -58,7 +72,7 @@ class MqttTransport:
             protocol=mqtt.MQTTv5,
         )
         client.max_inflight_messages_set(endpoint.max_inflight)
-        client.max_queued_messages_set(0)
+        client.max_queued_messages_set(endpoint.max_queued)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         if endpoint.will_topic:
             client.will_set(endpoint.will_topic, endpoint.will_payload, qos=1, retain=False)
@@ -100,12 +114,13 @@ class MqttTransport:
     def last_error(self) -> str:
         return self._error
 
-    def publish(self, topic: str, payload: bytes) -> None:
+    def publish(self, topic: str, payload: bytes) -> _PahoDelivery:
         if not self._connected.is_set():
             raise LinkDown("not connected to the broker")
         info = self._client.publish(topic, payload, qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             raise LinkDown(f"publish refused: {mqtt.error_string(info.rc)}")
+        return _PahoDelivery(info)
 
     def receive(self, timeout: float) -> Inbound | None:
         try:

@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from node.runtime import NodeRuntime
+from uplink.flow import Sent
 
 log = logging.getLogger("motcua.sync.node")
 
@@ -20,7 +21,7 @@ class BlobTransfer:
     size: int
     offset: int | None = None  # None until the city told us where to resume
     sent_upto: int = 0  # next byte to send
-    inflight: deque[tuple[int, float]] = field(default_factory=deque)  # (offset, sent_at)
+    inflight: deque[tuple[int, Sent]] = field(default_factory=deque)  # (offset, its message)
     offered_at: float = 0.0
     unanswered: int = 0  # offers of this file the city has not answered
     first_unanswered_at: float = 0.0

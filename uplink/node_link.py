@@ -2,8 +2,10 @@
 
 One thread owns the link. Each turn it handles what arrived, then sends by strict lane
 priority: control (acks, presence) > events > blobs. Events go in batches with a bounded
-window in flight; a batch not acknowledged in time is sent again from the acknowledged
-mark (go-back-N; the city drops duplicates by seq). Files go in chunks, at most
+window in flight; a batch not acknowledged in time (counted from when the broker had it,
+see ``uplink/flow.py``) is sent again from the acknowledged mark (go-back-N; the city
+drops duplicates by seq). Data is handed to the transport only while less than about a
+second of it is queued there, so control never waits long behind data. Files go in chunks, at most
 ``CHUNK_WINDOW`` in flight, resumed from the city's own count of bytes it holds. A chunk
 is only sent when no event waits, so a large file never holds a dossier back for more
 than one chunk's time.
@@ -38,6 +40,7 @@ from uplink.blob_files import (
     verify_local,
 )
 from uplink.downstream import DownstreamGap, apply_records
+from uplink.flow import AckTimer, DataFlight, Sent
 from uplink.link_state import LinkStateWriter
 
 log = logging.getLogger("motcua.sync.node")
@@ -71,7 +74,8 @@ _record_encoder = msgspec.msgpack.Encoder()
 class _InFlight:
     first: int
     last: int
-    sent_at: float
+    sent: Sent
+    resent: bool  # a second copy: its ack says nothing about the round trip (Karn)
 
 
 class NodeLink:
@@ -91,6 +95,9 @@ class NodeLink:
         self._epoch = 0
         self._next_seq = 1
         self._inflight: deque[_InFlight] = deque()
+        self._sent_upto = 0  # highest seq ever sent on this connection (to spot resends)
+        self.flight = DataFlight()
+        self.ack_timer = AckTimer(settings.ack_timeout_seconds)
         self._blob: BlobTransfer | None = None
         self._deferred: dict[str, Deferred] = {}  # sha256 -> backoff of a file the city refused
         self._damaged: dict[str, str] = {}  # sha256 -> what is wrong with the local copy
@@ -126,6 +133,7 @@ class NodeLink:
     # -- one turn ----------------------------------------------------------------------
     def turn(self) -> None:
         busy = self._receive_all()
+        self._note_deliveries(time.monotonic())
         if self.transport.is_connected():
             if self.transport.connection_epoch() != self._epoch:
                 self._on_new_connection()
@@ -148,6 +156,8 @@ class NodeLink:
         acked = outbox.acked_upto(conn, self.node_id)
         self._next_seq = acked + 1
         self._inflight.clear()
+        self._sent_upto = 0
+        self.flight.clear()  # the old connection's queue died with it
         self._blob = None  # re-offer: the city says where to resume
         self._control.appendleft(self._birth())
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
@@ -156,11 +166,23 @@ class NodeLink:
         head = _head(self.rt, self.node_id)
         return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION)
 
-    def _publish(self, lane: Lane, message: wire.Message) -> None:
+    def _publish(self, lane: Lane, message: wire.Message) -> Sent:
         payload = wire.encode(message)
         self.bucket.acquire(len(payload))
-        self.transport.publish(topics.up(self.node_id, lane), payload)
+        delivery = self.transport.publish(topics.up(self.node_id, lane), payload)
         self.state.count_sent(len(payload))
+        if lane is not Lane.CONTROL:
+            self.flight.add(delivery, len(payload), time.monotonic())
+        return Sent(delivery)
+
+    def _note_deliveries(self, now: float) -> None:
+        """What the broker now holds: the flight shrinks, the ack timers start."""
+        self.flight.update(now)
+        for batch in self._inflight:
+            batch.sent.stamp(now)
+        if self._blob is not None:
+            for _, chunk in self._blob.inflight:
+                chunk.stamp(now)
 
     def _send_control(self) -> bool:
         sent = False
@@ -183,22 +205,30 @@ class NodeLink:
             self._control.append(self._birth())
             self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
             self._inflight.clear()
-        if self._inflight and now - self._inflight[0].sent_at > self.settings.ack_timeout_seconds:
-            log.info("event=ack_timeout first_seq=%d", self._inflight[0].first)
+        if self._inflight and self._inflight[0].sent.expired(self.ack_timer.rto, now):
+            log.info(
+                "event=ack_timeout first_seq=%d rto_s=%.1f",
+                self._inflight[0].first,
+                self.ack_timer.rto,
+            )
+            self.ack_timer.backoff()
             self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
             self._inflight.clear()
         sent = False
-        while len(self._inflight) < self.settings.window_batches:
+        while len(self._inflight) < self.settings.window_batches and self.flight.has_room():
             records = _fit(
                 outbox.events_after(
                     self.rt.db.read(), self.node_id, self._next_seq - 1, self.settings.batch_events
-                )
+                ),
+                min(BATCH_BYTES, self.flight.limit()),
             )
             if not records:
                 break
-            self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, records[0].seq, records))
-            self._inflight.append(_InFlight(records[0].seq, records[-1].seq, time.monotonic()))
-            self._next_seq = records[-1].seq + 1
+            first, last = records[0].seq, records[-1].seq
+            message = self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, first, records))
+            self._inflight.append(_InFlight(first, last, message, first <= self._sent_upto))
+            self._sent_upto = max(self._sent_upto, last)
+            self._next_seq = last + 1
             sent = True
         return sent
 
@@ -222,22 +252,26 @@ class NodeLink:
                 blob.unanswered += 1
                 return True
             return False
-        if blob.inflight and now - blob.inflight[0][1] > self.settings.ack_timeout_seconds:
+        if blob.inflight and blob.inflight[0][1].expired(self.ack_timer.rto, now):
             blob.offset, blob.inflight = None, deque()  # ask again where to resume
             blob.offered_at = 0.0
             return False
         sent = False
-        while len(blob.inflight) < CHUNK_WINDOW and blob.sent_upto < blob.size:
+        # Chunks no longer than what the link carries in about a second, so an ack or a new
+        # dossier never waits long behind one on a slow uplink.
+        chunk_size = min(self.settings.chunk_size, self.flight.limit())
+        while (
+            len(blob.inflight) < CHUNK_WINDOW
+            and blob.sent_upto < blob.size
+            and self.flight.has_room()
+        ):
             try:
-                data = read_chunk(
-                    self.rt, blob.sha256, blob.sent_upto, self.settings.chunk_size, blob.size
-                )
+                data = read_chunk(self.rt, blob.sha256, blob.sent_upto, chunk_size, blob.size)
             except LocalCopyDamaged as exc:
                 self._set_aside(blob.sha256, str(exc))
                 return sent
             chunk = wire.BlobChunk(self.node_id, blob.sha256, blob.size, blob.sent_upto, data)
-            self._publish(Lane.BLOBS, chunk)
-            blob.inflight.append((blob.sent_upto, time.monotonic()))
+            blob.inflight.append((blob.sent_upto, self._publish(Lane.BLOBS, chunk)))
             blob.sent_upto += len(data)
             sent = True
         return sent
@@ -359,8 +393,12 @@ class NodeLink:
             return
         self.state.diverged("")
         self._diverged_probe_at = None
+        now = time.monotonic()
         while self._inflight and self._inflight[0].last <= upto:
-            self._inflight.popleft()
+            batch = self._inflight.popleft()
+            batch.sent.stamp(now)
+            if not batch.resent and batch.sent.at_broker is not None:
+                self.ack_timer.sample(now - batch.sent.at_broker)
         if upto + 1 > self._next_seq:
             self._next_seq = upto + 1  # the city already holds more than this session sent
         if moved:
@@ -419,7 +457,7 @@ def _head(rt: NodeRuntime, origin: str) -> int:
     return event_log.head_seq(rt.db.read(), origin)
 
 
-def _fit(records: list[EventRecord]) -> list[EventRecord]:
+def _fit(records: list[EventRecord], limit: int = BATCH_BYTES) -> list[EventRecord]:
     """The longest prefix whose encoded size fits one payload (never split mid-event).
 
     Sized by each event's real MessagePack encoding: a fixed guess per event (256 B were
@@ -429,6 +467,6 @@ def _fit(records: list[EventRecord]) -> list[EventRecord]:
     total = 0
     for i, record in enumerate(records):
         total += len(_record_encoder.encode(record))
-        if total > BATCH_BYTES and i > 0:
+        if total > limit and i > 0:
             return records[:i]
     return records
