@@ -8,7 +8,8 @@ from settings.sync import broker_address
 from sync import topics, wire
 from sync.mqtt_transport import MqttEndpoint, MqttTransport
 from sync.topics import Lane
-from uplink.node_link import CHUNK_WINDOW, NodeLink
+from uplink.blob_lane import CHUNK_WINDOW
+from uplink.node_link import NodeLink
 
 # Acks, Births and resend requests the link may have queued beside its data window.
 CONTROL_QUEUE = 32

@@ -5,10 +5,9 @@ priority: control (acks, presence) > events > blobs. Events go in batches with a
 window in flight; a batch not acknowledged in time (counted from when the broker had it,
 see ``uplink/flow.py``) is sent again from the acknowledged mark (go-back-N; the city
 drops duplicates by seq). Data is handed to the transport only while less than about a
-second of it is queued there, so control never waits long behind data. Files go in chunks, at most
-``CHUNK_WINDOW`` in flight, resumed from the city's own count of bytes it holds. A chunk
-is only sent when no event waits, so a large file never holds a dossier back for more
-than one chunk's time.
+second of it is queued there, so control never waits long behind data. Files go in
+chunks (``uplink/blob_lane.py``), only when no event waits, so a large file never holds a
+dossier back for more than one chunk's time.
 """
 
 from __future__ import annotations
@@ -31,36 +30,17 @@ from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import outbox
-from uplink.blob_files import (
-    BlobTransfer,
-    Deferred,
-    LocalCopyDamaged,
-    local_damage,
-    read_chunk,
-    verify_local,
-)
+from uplink.blob_lane import BlobLane
 from uplink.downstream import DownstreamGap, apply_records
 from uplink.flow import AckTimer, DataFlight, Sent
 from uplink.link_state import LinkStateWriter
 
 log = logging.getLogger("motcua.sync.node")
 
-CHUNK_WINDOW = 2
-# A file the city will not take (it failed its hash there, or offers go unanswered: over
-# the city's size limit) waits this long before it is tried again, doubling each time up
-# to BLOB_BACKOFF_MAX, while the files behind it go first.
-BLOB_BACKOFF_SECONDS = 60.0
-BLOB_BACKOFF_MAX = 3600.0
 # While the city holds another history of this log (see _on_ack), events are sent only
 # this often: one window, which the city refuses and records as a conflict, and a Birth,
 # whose answer says whether the histories agree again (then sending resumes).
 DIVERGED_PROBE_SECONDS = 300.0
-# Offers of one file left unanswered in a row, while the city answers other messages,
-# before it steps aside (a city that answers nothing is down: nothing steps aside then).
-UNANSWERED_OFFERS = 3
-# Pending files whose local copy one turn may check against its hash (a bad one steps
-# aside and the next is checked), so a run of damaged files cannot hold a turn for long.
-VERIFY_PER_TURN = 4
 # How long an idle turn waits for the city before looking for new events again: new
 # events are found by polling the log head, a cheap indexed read.
 IDLE_WAIT_SECONDS = 0.01
@@ -98,10 +78,7 @@ class NodeLink:
         self._sent_upto = 0  # highest seq ever sent on this connection (to spot resends)
         self.flight = DataFlight()
         self.ack_timer = AckTimer(settings.ack_timeout_seconds)
-        self._blob: BlobTransfer | None = None
-        self._deferred: dict[str, Deferred] = {}  # sha256 -> backoff of a file the city refused
-        self._damaged: dict[str, str] = {}  # sha256 -> what is wrong with the local copy
-        self._verified: set[str] = set()  # files whose local copy matched its hash
+        self.blobs = BlobLane(rt, settings, self.state, self._publish, self.flight, self.ack_timer)
         self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
         self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
@@ -109,7 +86,7 @@ class NodeLink:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        self._report_damaged()  # clears what an earlier run set aside: checked again now
+        self.blobs.report_damaged()  # clears what an earlier run set aside: checked again
         self.transport.start()
         self._thread = threading.Thread(target=self._run, name="motcua-sync", daemon=True)
         self._thread.start()
@@ -141,7 +118,7 @@ class NodeLink:
                 busy |= self._send_control()
                 busy |= self._send_events()
                 if not self._events_waiting():
-                    busy |= self._send_blob()
+                    busy |= self.blobs.send(self._city_answered_at)
             except LinkDown:
                 pass
         self.state.maybe_write(self.transport.is_connected(), self.transport.last_error())
@@ -158,7 +135,7 @@ class NodeLink:
         self._inflight.clear()
         self._sent_upto = 0
         self.flight.clear()  # the old connection's queue died with it
-        self._blob = None  # re-offer: the city says where to resume
+        self.blobs.current = None  # re-offer: the city says where to resume
         self._control.appendleft(self._birth())
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
 
@@ -180,8 +157,8 @@ class NodeLink:
         self.flight.update(now)
         for batch in self._inflight:
             batch.sent.stamp(now)
-        if self._blob is not None:
-            for _, chunk in self._blob.inflight:
+        if self.blobs.current is not None:
+            for _, chunk in self.blobs.current.inflight:
                 chunk.stamp(now)
 
     def _send_control(self) -> bool:
@@ -231,106 +208,6 @@ class NodeLink:
             self._next_seq = last + 1
             sent = True
         return sent
-
-    def _send_blob(self) -> bool:
-        now = time.monotonic()
-        blob = self._blob
-        if blob is None:
-            blob = self._blob = self._next_blob(now)
-            if blob is None:
-                return False
-        if blob.offset is None:
-            if now - blob.offered_at > self.settings.ack_timeout_seconds:
-                alive = self._city_answered_at > blob.first_unanswered_at
-                if blob.unanswered >= UNANSWERED_OFFERS and alive:
-                    self._defer(blob, f"{blob.unanswered} offers unanswered")
-                    return False
-                self._publish(Lane.BLOBS, wire.ChunkOffer(self.node_id, blob.sha256, blob.size))
-                blob.offered_at = now
-                if blob.unanswered == 0:
-                    blob.first_unanswered_at = now
-                blob.unanswered += 1
-                return True
-            return False
-        if blob.inflight and blob.inflight[0][1].expired(self.ack_timer.rto, now):
-            blob.offset, blob.inflight = None, deque()  # ask again where to resume
-            blob.offered_at = 0.0
-            return False
-        sent = False
-        # Chunks no longer than what the link carries in about a second, so an ack or a new
-        # dossier never waits long behind one on a slow uplink.
-        chunk_size = min(self.settings.chunk_size, self.flight.limit())
-        while (
-            len(blob.inflight) < CHUNK_WINDOW
-            and blob.sent_upto < blob.size
-            and self.flight.has_room()
-        ):
-            try:
-                data = read_chunk(self.rt, blob.sha256, blob.sent_upto, chunk_size, blob.size)
-            except LocalCopyDamaged as exc:
-                self._set_aside(blob.sha256, str(exc))
-                return sent
-            chunk = wire.BlobChunk(self.node_id, blob.sha256, blob.size, blob.sent_upto, data)
-            blob.inflight.append((blob.sent_upto, self._publish(Lane.BLOBS, chunk)))
-            blob.sent_upto += len(data)
-            sent = True
-        return sent
-
-    def _next_blob(self, now: float) -> BlobTransfer | None:
-        """The oldest pending file not stepping aside, whose local copy is whole."""
-        waiting = {sha for sha, d in self._deferred.items() if d.until > now}
-        pending = outbox.pending_blobs(self.rt.db.read(), limit=len(waiting) + VERIFY_PER_TURN)
-        for candidate in (p for p in pending if p.sha256 not in waiting):
-            if candidate.sha256 not in self._verified:
-                why = verify_local(self.rt, candidate.sha256, candidate.size)
-                if why:
-                    self._set_aside(candidate.sha256, why)
-                    continue
-                self._verified.add(candidate.sha256)
-            if self._damaged.pop(candidate.sha256, None) is not None:
-                self._report_damaged()  # restored by the operator: it goes up again
-            return BlobTransfer(candidate.sha256, candidate.size)
-        return None
-
-    def _set_aside(self, sha256: str, why: str) -> None:
-        """A file whose own copy is bad steps aside, with an alarm, for the files behind it.
-
-        It is checked again after the backoff, so a copy the operator restores goes up.
-        """
-        log.error("event=blob_set_aside sha256=%s why=%s", sha256, why)
-        self._verified.discard(sha256)
-        self._damaged[sha256] = why
-        self._report_damaged()
-        if self._blob is not None and self._blob.sha256 == sha256:
-            self._defer(self._blob, why)
-        else:
-            self._defer(BlobTransfer(sha256, 0), why)
-
-    def _report_damaged(self) -> None:
-        count = len(self._damaged)
-        first = next(iter(self._damaged.items()), None)
-        self.state.damaged_files(
-            ""
-            if first is None
-            else f"{count} file(s) set aside, their copy on this node is bad "
-            f"(run motcua check): {first[0]}: {first[1]}"
-        )
-
-    def _defer(self, blob: BlobTransfer, why: str) -> None:
-        """Let the files behind ``blob`` go first; it is tried again after a backoff."""
-        before = self._deferred.get(blob.sha256)
-        failures = 1 if before is None else before.failures + 1
-        wait = min(BLOB_BACKOFF_MAX, BLOB_BACKOFF_SECONDS * 2 ** (failures - 1))
-        self._deferred[blob.sha256] = Deferred(failures, time.monotonic() + wait)
-        log.warning(
-            "event=blob_deferred sha256=%s why=%s failures=%d retry_in_s=%.0f",
-            blob.sha256,
-            why,
-            failures,
-            wait,
-        )
-        if self._blob is blob:
-            self._blob = None
 
     # -- inbound -------------------------------------------------------------------------
     def _receive_all(self) -> bool:
@@ -416,30 +293,10 @@ class NodeLink:
         self._inflight.clear()
 
     def _on_chunk_ack(self, ack: wire.ChunkAck) -> None:
-        blob = self._blob
         with self.rt.db.write() as conn:
             outbox.record_blob_progress(conn, ack.sha256, ack.next_offset, ack.complete)
         self.state.progress()
-        if blob is None or blob.sha256 != ack.sha256:
-            return
-        blob.unanswered = 0
-        if ack.complete:
-            self._blob = None
-            self._deferred.pop(ack.sha256, None)
-            return
-        if ack.next_offset == 0 and blob.sent_upto >= blob.size and blob.offset is not None:
-            # Every byte went and the city started over: the whole failed its hash there.
-            self._defer(blob, "the city found another SHA-256" + local_damage(self.rt, blob))
-            return
-        expected = {offset for offset, _ in blob.inflight} | {blob.sent_upto}
-        if blob.offset is None or ack.next_offset not in expected:
-            # First answer to an offer, or the city holds less than we thought: resume there.
-            blob.offset = blob.sent_upto = ack.next_offset
-            blob.inflight.clear()
-            return
-        blob.offset = ack.next_offset
-        while blob.inflight and blob.inflight[0][0] < ack.next_offset:
-            blob.inflight.popleft()
+        self.blobs.on_chunk_ack(ack)
 
     def _on_down_batch(self, batch: wire.DownBatch) -> None:
         try:
