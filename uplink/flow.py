@@ -30,7 +30,11 @@ FLIGHT_SECONDS: Final = 1.0
 #: link that lost many acks in a row from waiting for hours).
 MIN_RTO: Final = 1.0
 MAX_RTO: Final = 120.0
-#: Weight of a new throughput sample in its moving average.
+#: Throughput is sampled over stretches this long while data is queued; a stretch ends
+#: when the queue stayed empty for IDLE_GAP (the sender had nothing to send).
+SAMPLE_SECONDS: Final = 0.5
+IDLE_GAP: Final = 0.05
+#: Weight of a lower throughput sample in its moving average.
 _RATE_GAIN: Final = 0.25
 
 
@@ -49,22 +53,32 @@ class DataFlight:
     _queued: deque[_Queued] = field(default_factory=deque)
     _busy_since: float | None = None  # start of the current stretch with data queued
     _busy_bytes: int = 0  # bytes acknowledged by the broker in that stretch
+    _last_activity: float = 0.0  # last send or broker acknowledgement
 
     def add(self, delivery: Delivery, size: int, now: float) -> None:
-        if not self._queued:
+        if self._busy_since is None:
             self._busy_since, self._busy_bytes = now, 0
+        self._last_activity = now
         self._queued.append(_Queued(delivery, size, now))
 
     def update(self, now: float) -> None:
         """Drop what the broker has acknowledged (in order: QoS 1 on one connection)."""
         while self._queued and self._queued[0].delivery.reached_broker():
             self._busy_bytes += self._queued.popleft().size
-        if self._busy_since is not None and now - self._busy_since >= FLIGHT_SECONDS:
-            sample = self._busy_bytes / (now - self._busy_since)
-            self.rate = sample if self.rate == 0 else self.rate + _RATE_GAIN * (sample - self.rate)
-            self._busy_since, self._busy_bytes = (now, 0) if self._queued else (None, 0)
-        elif not self._queued:
-            self._busy_since = None
+            self._last_activity = now
+        if self._busy_since is None:
+            return
+        if not self._queued and now - self._last_activity > IDLE_GAP:
+            self._busy_since = None  # the sender had nothing more: not the link's rate
+            return
+        elapsed = now - self._busy_since
+        if elapsed >= SAMPLE_SECONDS:
+            sample = self._busy_bytes / elapsed
+            # Up at once (the link can do at least that), down smoothly (one slow sample
+            # may be the sender's pause): a fast link reaches its rate within a sample.
+            gain = 1.0 if sample > self.rate else _RATE_GAIN
+            self.rate += gain * (sample - self.rate)
+            self._busy_since, self._busy_bytes = now, 0
 
     @property
     def queued_bytes(self) -> int:
