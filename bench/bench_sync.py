@@ -5,7 +5,9 @@
 2. file goodput through a shaped 2 and 10 Mbit/s link against the link rate (aim >= 90 %);
 3. file bytes sent again per link cut, cut mid-chunk (aim <= one chunk);
 4. commit-to-ack latency p50/p99 while staff create 50 events/s;
-5. peak RSS of ``motcua sync`` draining 100,000 pending events (aim <= 120 MB).
+5. peak RSS of ``motcua sync`` draining 100,000 pending events (aim <= 120 MB);
+6. slow links (20 kB/s, 64 kB/s, 2 Mbit/s): duplicates per loss, new-event latency during
+   a drain (``bench/sync_slow.py``).
 
 The node's sender runs as ``motcua sync``, the city as ``motcua central serve`` (SQLite
 store), both real processes. Files lane: ``bench/sync_files.py``; machinery:
@@ -43,6 +45,7 @@ from bench.sync_rig import (
     progress,
     start_central,
 )
+from bench.sync_slow import bench_slow
 from node import event_log
 from node.dossier_service import receive
 from node.runtime import open_node
@@ -299,6 +302,7 @@ SECTIONS: dict[str, Callable[[Path, Mosquitto, argparse.Namespace], Figures]] = 
     "resend": bench_resend,
     "latency": bench_latency,
     "rss": bench_rss,
+    "slow": bench_slow,
 }
 QUICK = {
     "events": 5_000,
@@ -308,6 +312,7 @@ QUICK = {
     "cut_file_mb": 4.0,
     "latency_seconds": 8.0,
     "rss_events": 20_000,
+    "slow_seconds": 5.0,
 }
 
 
@@ -330,6 +335,14 @@ def parse_args() -> argparse.Namespace:
     add("--poll-interval", type=float, default=0.001, help="4: sync_acked poll, seconds")
     add("--rss-events", type=int, default=100_000, help="5: pending events to drain")
     add("--rss-interval", type=float, default=0.01, help="5: RSS sampling, seconds")
+    add(
+        "--slow-rates",
+        type=int,
+        nargs="+",
+        default=[20_000, 64_000, 250_000],
+        help="6: link bytes/s (250,000 = 2 Mbit/s)",
+    )
+    add("--slow-seconds", type=float, default=12.0, help="6: backlog and file, each this long")
     add(
         "--set",
         action="append",

@@ -23,6 +23,7 @@ def report(results: Figures) -> None:
         ("resend", _resend),
         ("latency", _latency),
         ("rss", _rss),
+        ("slow", _slow),
     ):
         if name in results:
             show(results[name])
@@ -150,3 +151,31 @@ def _rss(r: Figures) -> None:
     line("  start-up / drain", f"{r['startup_s']:.2f} s", f"/ {r['drain_s']:.2f} s")
     line("  events/s (pending / drain)", f"{r['events_per_s']:,.0f}")
     _bound(r)
+
+
+def _slow(r: Figures) -> None:
+    print("6. slow links: a backlog of events and a file, one loss (the city restarted)")
+    for f in r.values():
+        rate = f["rate_bytes_per_s"]
+        print(f"  at {rate:,} B/s ({f['link']})")
+        line(
+            f"    drain of {f['events']:,} events + {f['file_bytes']:,} B file",
+            f"{f['drain_s']:.1f} s",
+            f"(its bytes need {f['bytes_need_s']:.1f} s)",
+        )
+        met = f["duplicate_events_per_loss"] <= f["window_events"]
+        line(
+            "    duplicate events the city counted, per loss",
+            f"{f['duplicate_events_per_loss']:,}",
+            f"(aim <= one window, {f['window_events']:,}: {verdict(met)})",
+        )
+        line(
+            "    new dossier while events drain: to the city",
+            f"{f['latency_during_events_s']:.2f} s",
+            f"(the events ahead need {f['events_ahead_need_s']:.2f} s)",
+        )
+        line(
+            "    new dossier while the file drains: to the city",
+            f"{f['latency_during_file_s']:.2f} s",
+            "(passed the file)" if not f["file_done_before_it"] else "(file was done)",
+        )

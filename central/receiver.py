@@ -194,7 +194,14 @@ class Receiver:
 
     def _publish(self, client: mqtt.Client, outgoing: list[Outgoing]) -> None:
         for out in outgoing:
-            info = client.publish(out.topic, out.payload, qos=1)
+            try:
+                payload = out.payload
+            except wire.WireError as exc:
+                # One node's message that cannot go (over MAX_PAYLOAD) must not end the
+                # connection every other node's traffic shares: log it and go on.
+                log.error("event=publish_refused topic=%s error=%s", out.topic, exc)
+                continue
+            info = client.publish(out.topic, payload, qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 # Not fatal: the node asks again (Birth, resend) and the city resends.
                 log.warning("event=publish_failed topic=%s rc=%s", out.topic, info.rc)

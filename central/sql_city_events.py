@@ -25,7 +25,7 @@ from central.sql_tables import (
 from central.store import CENTRAL_ORIGIN, AppendResult, Decide, DossierContext, NodeRow
 from rules.errors import NotFound  # the API maps it to 404
 from rules.event_kinds import EventBody, encode_body, kind_of
-from rules.event_record import EVENT_FORMAT, EventRecord
+from rules.event_record import EVENT_FORMAT, EventRecord, check_body_size
 from rules.reference_streams import reference_stream
 from rules.replay import canonical_order, refold
 
@@ -92,6 +92,8 @@ def _calendar(tx: Tx, node_id: str) -> list[EventRecord]:
 def _append(
     tx: Tx, row: NodeRow, stream: str, body: EventBody, actor: str, recorded_at: str
 ) -> EventRecord:
+    encoded = encode_body(body)
+    check_body_size(kind_of(body), encoded)  # a pushed event must fit the wire as well
     record = EventRecord(
         origin=CENTRAL_ORIGIN,
         seq=row.central_seq + 1,
@@ -101,7 +103,7 @@ def _append(
         recorded_at=recorded_at,
         actor=actor,
         format=EVENT_FORMAT,
-        body=encode_body(body),
+        body=encoded,
     )
     insert_events(tx, row.node_id, [record])
     set_node(tx, row.node_id, central_seq=record.seq)

@@ -14,7 +14,7 @@ import uuid6
 
 from rules.clock import to_utc_iso, utc_now
 from rules.event_kinds import EventBody, encode_body, kind_of
-from rules.event_record import EVENT_FORMAT, EventRecord
+from rules.event_record import EVENT_FORMAT, EventRecord, check_body_size
 from storage.event_rows import EVENT_COLUMNS, event_from_row, event_values
 
 
@@ -26,7 +26,12 @@ def head_seq(conn: apsw.Connection, origin: str) -> int:
 def append(
     conn: apsw.Connection, origin: str, stream: str, body: EventBody, actor: str
 ) -> EventRecord:
-    """Append one event with the next seq of ``origin``; the caller holds the transaction."""
+    """Append one event with the next seq of ``origin``; the caller holds the transaction.
+
+    Raises ``EventTooLarge`` (nothing written) for a body over ``MAX_EVENT_BODY_BYTES``.
+    """
+    encoded = encode_body(body)
+    check_body_size(kind_of(body), encoded)
     record = EventRecord(
         origin=origin,
         seq=head_seq(conn, origin) + 1,
@@ -36,7 +41,7 @@ def append(
         recorded_at=to_utc_iso(utc_now()),
         actor=actor,
         format=EVENT_FORMAT,
-        body=encode_body(body),
+        body=encoded,
     )
     insert(conn, record)
     return record

@@ -9,8 +9,30 @@ from __future__ import annotations
 
 import msgspec
 
+from rules.errors import DossierError
+
 #: Format version written into every new event; readers accept all versions up to it.
 EVENT_FORMAT = 1
+
+#: Largest encoded body an event may have. Every event must fit one replication message
+#: (4 MiB) with room for others, and a slow uplink should carry it in seconds (256 KiB
+#: is one file chunk): a larger event (a 5 MiB catalog component) would stop every event
+#: behind it. Real bodies are a few KiB, the largest request the API admits about 80 KiB
+#: (100 components of 200 characters); files travel as documents, never in an event.
+MAX_EVENT_BODY_BYTES = 256 * 1024
+
+
+class EventTooLarge(DossierError):
+    """An event body over ``MAX_EVENT_BODY_BYTES``: refused where it is made, nothing written."""
+
+
+def check_body_size(kind: str, body: bytes) -> None:
+    """Raise ``EventTooLarge`` naming the kind and sizes when ``body`` is over the limit."""
+    if len(body) > MAX_EVENT_BODY_BYTES:
+        raise EventTooLarge(
+            f"a {kind} event of {len(body)} bytes is over the {MAX_EVENT_BODY_BYTES}-byte "
+            "limit of one event: shorten its text (files go as documents)"
+        )
 
 
 class EventRecord(msgspec.Struct, frozen=True, array_like=True):

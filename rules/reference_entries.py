@@ -15,7 +15,8 @@ from typing import Literal, TypeVar
 import msgspec
 
 from rules.due_dates import parse_cutoff
-from rules.event_kinds import CalendarDaySet, ProcedureUpserted
+from rules.event_kinds import CalendarDaySet, ProcedureUpserted, encode_body
+from rules.event_record import MAX_EVENT_BODY_BYTES
 
 T = TypeVar("T")
 
@@ -102,6 +103,7 @@ def read_catalog(path: Path) -> list[ProcedureEntry]:
             raise ImportFileError(f"{where}: {exc}") from None
         if (e.code, e.version) in seen:
             raise ImportFileError(f"{where}: version {e.version!r} appears twice")
+        _check_size(where, len(encode_body(procedure_event(e))))
         seen.add((e.code, e.version))
     return entries
 
@@ -117,8 +119,18 @@ def read_calendar(path: Path) -> list[CalendarEntry]:
                 f"{path}: day {e.date} is a weekday; "
                 "only a Saturday or Sunday can be a make-up workday"
             )
+        _check_size(f"{path}: day {e.date}", len(encode_body(calendar_event(e))))
         seen.add(e.date)
     return entries
+
+
+def _check_size(where: str, size: int) -> None:
+    """Each entry becomes one event, which must fit the replication wire."""
+    if size > MAX_EVENT_BODY_BYTES:
+        raise ImportFileError(
+            f"{where}: the entry takes {size} bytes, over the {MAX_EVENT_BODY_BYTES}-byte "
+            "limit of one event: shorten its texts"
+        )
 
 
 def procedure_event(e: ProcedureEntry) -> ProcedureUpserted:

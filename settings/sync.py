@@ -22,7 +22,9 @@ class SyncSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Events per MQTT message, and batches in flight before the sender waits for an ack.
     batch_events: int = 500
     window_batches: int = 8
-    # An unacknowledged batch is sent again after this long (the link may have lost it).
+    # An unacknowledged batch is sent again after this long, counted from when the broker
+    # had it (the link may have lost it): the first timeout, then adapted to the measured
+    # round trip as TCP does.
     ack_timeout_seconds: float = 15.0
     # Alarm "connected but not draining" when nothing was acknowledged for this long.
     stall_alarm_seconds: float = 120.0

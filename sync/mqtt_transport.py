@@ -46,6 +46,20 @@ class MqttEndpoint:
     # The will for connection n (1, 2, ...; see ``connection_epoch``), when it names its
     # connection: set before each connect, so each death pairs with its own birth.
     will_for_connection: Callable[[int], bytes] | None = None
+    # Messages paho may hold before publish is refused (0: no bound). The sender never
+    # hands more than its window, so a full queue means something queued twice.
+    max_queued: int = 0
+
+
+@dataclass(frozen=True)
+class _PahoDelivery:
+    info: mqtt.MQTTMessageInfo
+
+    def reached_broker(self) -> bool:
+        try:
+            return self.info.is_published()  # set by paho on the broker's PUBACK (QoS 1)
+        except (ValueError, RuntimeError):  # paho's way to say it never went
+            return False
 
 
 class MqttTransport:
@@ -63,7 +77,7 @@ class MqttTransport:
             protocol=mqtt.MQTTv5,
         )
         client.max_inflight_messages_set(endpoint.max_inflight)
-        client.max_queued_messages_set(0)
+        client.max_queued_messages_set(endpoint.max_queued)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         self._client = client
         self._set_will()
@@ -118,12 +132,13 @@ class MqttTransport:
     def last_error(self) -> str:
         return self._error
 
-    def publish(self, topic: str, payload: bytes) -> None:
+    def publish(self, topic: str, payload: bytes) -> _PahoDelivery:
         if not self._connected.is_set():
             raise LinkDown("not connected to the broker")
         info = self._client.publish(topic, payload, qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             raise LinkDown(f"publish refused: {mqtt.error_string(info.rc)}")
+        return _PahoDelivery(info)
 
     def receive(self, timeout: float) -> Inbound | None:
         try:

@@ -16,6 +16,20 @@ class Inbound:
     payload: bytes
 
 
+class Delivery(Protocol):
+    """What became of one published message."""
+
+    def reached_broker(self) -> bool:
+        """True once the broker acknowledged it (QoS 1 PUBACK): no longer queued here."""
+
+
+class Delivered:
+    """The ``Delivery`` of a transport that hands a message over at once (in-process)."""
+
+    def reached_broker(self) -> bool:
+        return True
+
+
 class LinkDown(Exception):
     """The transport is not connected; nothing was sent."""
 
@@ -30,8 +44,9 @@ class Transport(Protocol):
     def is_connected(self) -> bool:
         """True while a connection is up and subscribed."""
 
-    def publish(self, topic: str, payload: bytes) -> None:
-        """Hand one QoS 1 message to the connection; raise LinkDown when there is none."""
+    def publish(self, topic: str, payload: bytes) -> Delivery:
+        """Hand one QoS 1 message to the connection; raise LinkDown when there is none
+        (or when the connection's queue is full)."""
 
     def receive(self, timeout: float) -> Inbound | None:
         """The next inbound message, or None after ``timeout`` seconds."""

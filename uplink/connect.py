@@ -8,7 +8,11 @@ from settings.sync import broker_address
 from sync import topics, wire
 from sync.mqtt_transport import MqttEndpoint, MqttTransport
 from sync.topics import Lane
+from uplink.blob_lane import CHUNK_WINDOW
 from uplink.node_link import NodeLink
+
+# Acks, Births and resend requests the link may have queued beside its data window.
+CONTROL_QUEUE = 32
 
 
 def mqtt_transport_for(rt: NodeRuntime, started_at: str) -> MqttTransport:
@@ -33,6 +37,8 @@ def mqtt_transport_for(rt: NodeRuntime, started_at: str) -> MqttTransport:
             cert_file=settings.cert_file,
             key_file=settings.key_file,
             will_for_connection=offline,
+            # The link never hands paho more than its window: the queue is bounded to it.
+            max_queued=settings.window_batches + CHUNK_WINDOW + CONTROL_QUEUE,
         )
     )
 

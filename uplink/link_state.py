@@ -28,6 +28,7 @@ class LinkStateWriter:
         # Per key ("diverged": the city's copy of this log; "city_diverged": this log's
         # copy of the city's events): None is unknown at start, so the first call writes.
         self._diverged: dict[str, str | None] = {}
+        self._damaged: str | None = None
 
     def count_sent(self, n: int) -> None:
         self._window_bytes += n
@@ -50,6 +51,18 @@ class LinkStateWriter:
                 "INSERT INTO sync_link (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, detail),
+            )
+
+    def damaged_files(self, detail: str) -> None:
+        """Record (or clear, with "") the local files set aside because their copy is bad."""
+        if detail == self._damaged:
+            return
+        self._damaged = detail
+        with self._rt.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_link (key, value) VALUES ('damaged_files', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (detail,),
             )
 
     def maybe_write(self, connected: bool, error: str) -> None:

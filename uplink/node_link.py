@@ -2,11 +2,12 @@
 
 One thread owns the link. Each turn it handles what arrived, then sends by strict lane
 priority: control (acks, presence) > events > blobs. Events go in batches with a bounded
-window in flight; a batch not acknowledged in time is sent again from the acknowledged
-mark (go-back-N; the city drops duplicates by seq). Files go in chunks, at most
-``CHUNK_WINDOW`` in flight, resumed from the city's own count of bytes it holds. A chunk
-is only sent when no event waits, so a large file never holds a dossier back for more
-than one chunk's time.
+window in flight; a batch not acknowledged in time (counted from when the broker had it,
+see ``uplink/flow.py``) is sent again from the acknowledged mark (go-back-N; the city
+drops duplicates by seq). Data is handed to the transport only while less than about a
+second of it is queued there, so control never waits long behind data. Files go in
+chunks (``uplink/blob_lane.py``), only when no event waits, so a large file never holds a
+dossier back for more than one chunk's time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+import msgspec
+
 from node import event_log
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
@@ -28,38 +31,32 @@ from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import outbox
-from uplink.blob_files import BlobTransfer, Deferred, local_damage, read_chunk
+from uplink.blob_lane import BlobLane
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
+from uplink.flow import AckTimer, DataFlight, Sent
 from uplink.link_state import LinkStateWriter
 
 log = logging.getLogger("motcua.sync.node")
 
-CHUNK_WINDOW = 2
-# A file the city will not take (it failed its hash there, or offers go unanswered: over
-# the city's size limit) waits this long before it is tried again, doubling each time up
-# to BLOB_BACKOFF_MAX, while the files behind it go first.
-BLOB_BACKOFF_SECONDS = 60.0
-BLOB_BACKOFF_MAX = 3600.0
 # While the city holds another history of this log (see _on_ack), events are sent only
 # this often: one window, which the city refuses and records as a conflict, and a Birth,
 # whose answer says whether the histories agree again (then sending resumes).
 DIVERGED_PROBE_SECONDS = 300.0
-# Offers of one file left unanswered in a row, while the city answers other messages,
-# before it steps aside (a city that answers nothing is down: nothing steps aside then).
-UNANSWERED_OFFERS = 3
 # How long an idle turn waits for the city before looking for new events again: new
 # events are found by polling the log head, a cheap indexed read.
 IDLE_WAIT_SECONDS = 0.01
 SOFTWARE_VERSION = "0.1.0"
 # Room left in a payload for the batch's own framing.
 BATCH_BYTES = wire.MAX_PAYLOAD - 64 * 1024
+_record_encoder = msgspec.msgpack.Encoder()
 
 
 @dataclass
 class _InFlight:
     first: int
     last: int
-    sent_at: float
+    sent: Sent
+    resent: bool  # a second copy: its ack says nothing about the round trip (Karn)
 
 
 class NodeLink:
@@ -79,8 +76,10 @@ class NodeLink:
         self._epoch = 0
         self._next_seq = 1
         self._inflight: deque[_InFlight] = deque()
-        self._blob: BlobTransfer | None = None
-        self._deferred: dict[str, Deferred] = {}  # sha256 -> backoff of a file the city refused
+        self._sent_upto = 0  # highest seq ever sent on this connection (to spot resends)
+        self.flight = DataFlight()
+        self.ack_timer = AckTimer(settings.ack_timeout_seconds)
+        self.blobs = BlobLane(rt, settings, self.state, self._publish, self.flight, self.ack_timer)
         self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
         self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
@@ -89,6 +88,7 @@ class NodeLink:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
+        self.blobs.report_damaged()  # clears what an earlier run set aside: checked again
         self.transport.start()
         self._thread = threading.Thread(target=self._run, name="motcua-sync", daemon=True)
         self._thread.start()
@@ -113,6 +113,7 @@ class NodeLink:
     # -- one turn ----------------------------------------------------------------------
     def turn(self) -> None:
         busy = self._receive_all()
+        self._note_deliveries(time.monotonic())
         if self.transport.is_connected():
             if self.transport.connection_epoch() != self._epoch:
                 self._on_new_connection()
@@ -120,7 +121,7 @@ class NodeLink:
                 busy |= self._send_control()
                 busy |= self._send_events()
                 if not self._events_waiting():
-                    busy |= self._send_blob()
+                    busy |= self.blobs.send(self._city_answered_at)
             except LinkDown:
                 pass
         self.state.maybe_write(self.transport.is_connected(), self.transport.last_error())
@@ -135,7 +136,9 @@ class NodeLink:
         acked = outbox.acked_upto(conn, self.node_id)
         self._next_seq = acked + 1
         self._inflight.clear()
-        self._blob = None  # re-offer: the city says where to resume
+        self._sent_upto = 0
+        self.flight.clear()  # the old connection's queue died with it
+        self.blobs.current = None  # re-offer: the city says where to resume
         self._control.appendleft(self._birth())
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
 
@@ -168,11 +171,23 @@ class NodeLink:
             log.info("event=city_came_up token=%s", state.token[:64])
             self._control.append(self._birth())
 
-    def _publish(self, lane: Lane, message: wire.Message) -> None:
+    def _publish(self, lane: Lane, message: wire.Message) -> Sent:
         payload = wire.encode(message)
         self.bucket.acquire(len(payload))
-        self.transport.publish(topics.up(self.node_id, lane), payload)
+        delivery = self.transport.publish(topics.up(self.node_id, lane), payload)
         self.state.count_sent(len(payload))
+        if lane is not Lane.CONTROL:
+            self.flight.add(delivery, len(payload), time.monotonic())
+        return Sent(delivery)
+
+    def _note_deliveries(self, now: float) -> None:
+        """What the broker now holds: the flight shrinks, the ack timers start."""
+        self.flight.update(now)
+        for batch in self._inflight:
+            batch.sent.stamp(now)
+        if self.blobs.current is not None:
+            for _, chunk in self.blobs.current.inflight:
+                chunk.stamp(now)
 
     def _send_control(self) -> bool:
         sent = False
@@ -195,81 +210,32 @@ class NodeLink:
             self._control.append(self._birth())
             self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
             self._inflight.clear()
-        if self._inflight and now - self._inflight[0].sent_at > self.settings.ack_timeout_seconds:
-            log.info("event=ack_timeout first_seq=%d", self._inflight[0].first)
+        if self._inflight and self._inflight[0].sent.expired(self.ack_timer.rto, now):
+            log.info(
+                "event=ack_timeout first_seq=%d rto_s=%.1f",
+                self._inflight[0].first,
+                self.ack_timer.rto,
+            )
+            self.ack_timer.backoff()
             self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
             self._inflight.clear()
         sent = False
-        while len(self._inflight) < self.settings.window_batches:
+        while len(self._inflight) < self.settings.window_batches and self.flight.has_room():
             records = _fit(
                 outbox.events_after(
                     self.rt.db.read(), self.node_id, self._next_seq - 1, self.settings.batch_events
-                )
+                ),
+                min(BATCH_BYTES, self.flight.limit()),
             )
             if not records:
                 break
-            self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, records[0].seq, records))
-            self._inflight.append(_InFlight(records[0].seq, records[-1].seq, time.monotonic()))
-            self._next_seq = records[-1].seq + 1
+            first, last = records[0].seq, records[-1].seq
+            message = self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, first, records))
+            self._inflight.append(_InFlight(first, last, message, first <= self._sent_upto))
+            self._sent_upto = max(self._sent_upto, last)
+            self._next_seq = last + 1
             sent = True
         return sent
-
-    def _send_blob(self) -> bool:
-        now = time.monotonic()
-        blob = self._blob
-        if blob is None:
-            blob = self._blob = self._next_blob(now)
-            if blob is None:
-                return False
-        if blob.offset is None:
-            if now - blob.offered_at > self.settings.ack_timeout_seconds:
-                alive = self._city_answered_at > blob.first_unanswered_at
-                if blob.unanswered >= UNANSWERED_OFFERS and alive:
-                    self._defer(blob, f"{blob.unanswered} offers unanswered")
-                    return False
-                self._publish(Lane.BLOBS, wire.ChunkOffer(self.node_id, blob.sha256, blob.size))
-                blob.offered_at = now
-                if blob.unanswered == 0:
-                    blob.first_unanswered_at = now
-                blob.unanswered += 1
-                return True
-            return False
-        if blob.inflight and now - blob.inflight[0][1] > self.settings.ack_timeout_seconds:
-            blob.offset, blob.inflight = None, deque()  # ask again where to resume
-            blob.offered_at = 0.0
-            return False
-        sent = False
-        while len(blob.inflight) < CHUNK_WINDOW and blob.sent_upto < blob.size:
-            data = read_chunk(self.rt, blob.sha256, blob.sent_upto, self.settings.chunk_size)
-            chunk = wire.BlobChunk(self.node_id, blob.sha256, blob.size, blob.sent_upto, data)
-            self._publish(Lane.BLOBS, chunk)
-            blob.inflight.append((blob.sent_upto, time.monotonic()))
-            blob.sent_upto += len(data)
-            sent = True
-        return sent
-
-    def _next_blob(self, now: float) -> BlobTransfer | None:
-        """The oldest pending file not stepping aside after a refusal."""
-        waiting = {sha for sha, d in self._deferred.items() if d.until > now}
-        pending = outbox.pending_blobs(self.rt.db.read(), limit=len(waiting) + 1)
-        chosen = next((p for p in pending if p.sha256 not in waiting), None)
-        return None if chosen is None else BlobTransfer(chosen.sha256, chosen.size)
-
-    def _defer(self, blob: BlobTransfer, why: str) -> None:
-        """Let the files behind ``blob`` go first; it is tried again after a backoff."""
-        before = self._deferred.get(blob.sha256)
-        failures = 1 if before is None else before.failures + 1
-        wait = min(BLOB_BACKOFF_MAX, BLOB_BACKOFF_SECONDS * 2 ** (failures - 1))
-        self._deferred[blob.sha256] = Deferred(failures, time.monotonic() + wait)
-        log.warning(
-            "event=blob_deferred sha256=%s why=%s failures=%d retry_in_s=%.0f",
-            blob.sha256,
-            why,
-            failures,
-            wait,
-        )
-        if self._blob is blob:
-            self._blob = None
 
     # -- inbound -------------------------------------------------------------------------
     def _receive_all(self) -> bool:
@@ -335,8 +301,12 @@ class NodeLink:
             return
         self.state.diverged("")
         self._diverged_probe_at = None
+        now = time.monotonic()
         while self._inflight and self._inflight[0].last <= upto:
-            self._inflight.popleft()
+            batch = self._inflight.popleft()
+            batch.sent.stamp(now)
+            if not batch.resent and batch.sent.at_broker is not None:
+                self.ack_timer.sample(now - batch.sent.at_broker)
         if upto + 1 > self._next_seq:
             self._next_seq = upto + 1  # the city already holds more than this session sent
         if moved:
@@ -356,30 +326,10 @@ class NodeLink:
         self._inflight.clear()
 
     def _on_chunk_ack(self, ack: wire.ChunkAck) -> None:
-        blob = self._blob
         with self.rt.db.write() as conn:
             outbox.record_blob_progress(conn, ack.sha256, ack.next_offset, ack.complete)
         self.state.progress()
-        if blob is None or blob.sha256 != ack.sha256:
-            return
-        blob.unanswered = 0
-        if ack.complete:
-            self._blob = None
-            self._deferred.pop(ack.sha256, None)
-            return
-        if ack.next_offset == 0 and blob.sent_upto >= blob.size and blob.offset is not None:
-            # Every byte went and the city started over: the whole failed its hash there.
-            self._defer(blob, "the city found another SHA-256" + local_damage(self.rt, blob))
-            return
-        expected = {offset for offset, _ in blob.inflight} | {blob.sent_upto}
-        if blob.offset is None or ack.next_offset not in expected:
-            # First answer to an offer, or the city holds less than we thought: resume there.
-            blob.offset = blob.sent_upto = ack.next_offset
-            blob.inflight.clear()
-            return
-        blob.offset = ack.next_offset
-        while blob.inflight and blob.inflight[0][0] < ack.next_offset:
-            blob.inflight.popleft()
+        self.blobs.on_chunk_ack(ack)
 
     def _on_down_batch(self, batch: wire.DownBatch) -> None:
         try:
@@ -404,11 +354,16 @@ def _head(rt: NodeRuntime, origin: str) -> int:
     return event_log.head_seq(rt.db.read(), origin)
 
 
-def _fit(records: list[EventRecord]) -> list[EventRecord]:
-    """The longest prefix that fits in one payload (a batch is never split mid-event)."""
+def _fit(records: list[EventRecord], limit: int = BATCH_BYTES) -> list[EventRecord]:
+    """The longest prefix whose encoded size fits one payload (never split mid-event).
+
+    Sized by each event's real MessagePack encoding: a fixed guess per event (256 B were
+    assumed, 301-401 B measured with long ids and Vietnamese actors) lets a batch of
+    large events run past ``MAX_PAYLOAD`` and be refused at every turn.
+    """
     total = 0
     for i, record in enumerate(records):
-        total += len(record.body) + 256
-        if total > BATCH_BYTES and i > 0:
+        total += len(_record_encoder.encode(record))
+        if total > limit and i > 0:
             return records[:i]
     return records

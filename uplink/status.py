@@ -30,7 +30,9 @@ class SyncStatus(msgspec.Struct, frozen=True):
     throughput_bytes_per_s: float
     # "log_diverged": the city holds other events at this node's seqs, or sends other
     # events at seqs of its own this node holds (see last_error);
-    # "connected_not_draining": the link is up but nothing moves.
+    # "connected_not_draining": the link is up but nothing moves;
+    # "local_file_damaged": files whose copy on this disk is missing or damaged were set
+    # aside (see last_error and ``motcua check``), the files behind them still go up.
     alarm: str | None
     state_updated_at: str | None
 
@@ -61,6 +63,9 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         quiet = _age(last_move, now)
         if quiet is not None and quiet > rt.config.sync.stall_alarm_seconds:
             alarm = "connected_not_draining"
+    damaged = link.get("damaged_files", "") if fresh else ""
+    if damaged:
+        alarm = "local_file_damaged"
     diverged = link.get("diverged", "") or link.get("city_diverged", "")
     if diverged:
         alarm = "log_diverged"
@@ -69,7 +74,7 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         broker=rt.config.sync.broker,
         link="off" if not enabled else ("connected" if connected else "disconnected"),
         connected_since=to_local_iso(link.get("connected_since")) if connected else None,
-        last_error=diverged or link.get("last_error", ""),
+        last_error=diverged or damaged or link.get("last_error", ""),
         lanes={
             "control": LaneStatus(0, 0, None),
             "events": LaneStatus(n_events, event_bytes, _age(oldest_event, now)),

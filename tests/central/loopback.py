@@ -16,7 +16,7 @@ from central.sqlite_store import SqliteCentralStore
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from settings.sync import SyncSettings
-from sync.transport import Inbound
+from sync.transport import Delivered, Inbound
 from tests.support.city_fixtures import make_handler
 from uplink.node_link import NodeLink
 
@@ -43,9 +43,10 @@ class Loopback:
     def last_error(self) -> str:
         return ""
 
-    def publish(self, topic: str, payload: bytes) -> None:
+    def publish(self, topic: str, payload: bytes) -> Delivered:
         for out in self._city().handle(topic, payload):
             self._inbox.put(Inbound(out.topic, out.payload))
+        return Delivered()
 
     def receive(self, timeout: float) -> Inbound | None:
         try:
