@@ -2,7 +2,8 @@
 
 Litestar's renderers load their scripts, styles and favicon from CDNs by default, so
 ``/schema`` was a blank page in an office with no internet. Swagger UI's files come from
-the ``swagger-ui-bundle`` package and are served under ``/schema-assets``.
+the ``swagger-ui-bundle-v2`` package (Swagger UI 5, which reads the OpenAPI 3.1 that
+Litestar writes) and are served under ``/schema-assets``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 ASSETS_PATH = "/schema-assets"
-_SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
+_SWAGGER_DIR = Path(str(swagger_ui_bundle.swagger_ui_path))
+# Swagger UI before 5 refuses an OpenAPI 3.1 document ("Unable to render this definition").
+SWAGGER_UI_MAJOR = int(_SWAGGER_DIR.name.removeprefix("swagger-ui-").split(".")[0])
 
 
 def openapi_config(title: str) -> OpenAPIConfig:
