@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import msgspec
 import tomli_w
 
+from settings import sync as sync_settings
 from settings.loading import ConfigError, decode_file
 from settings.office_hours import OfficeHoursSettings, check_office_periods
 
@@ -92,25 +92,18 @@ def broker_address(config: CentralConfig, data_dir: Path, source: str) -> Broker
     """Parse ``broker.url`` and resolve the TLS files; ConfigError names what is wrong."""
     b = config.broker
     try:
-        parts = urlsplit(b.url)
-        port = parts.port
+        url = sync_settings.broker_address(b.url)
     except ValueError as exc:
-        raise ConfigError(f"{source}: broker.url {b.url!r}: {exc}") from None
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ConfigError(
-            f"{source}: broker.url {b.url!r} must be mqtt://host[:port] or mqtts://host[:port]"
-        )
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise ConfigError(f"{source}: broker.url {b.url!r} takes no user, path or query")
-    tls = parts.scheme == "mqtts"
+        raise ConfigError(f"{source}: broker.url: {exc}") from None
+    tls = url.tls
     files: dict[str, Path | None] = {}
     for key, value in (("ca", b.ca), ("cert", b.cert), ("key", b.key)):
         if tls and not value:
             raise ConfigError(f"{source}: broker.{key} is required with an mqtts:// broker.url")
         files[key] = (data_dir / value) if value else None
     return BrokerAddress(
-        parts.hostname,
-        port or (8883 if tls else 1883),
+        url.host,
+        url.port,
         tls,
         files["ca"],
         files["cert"],

@@ -37,16 +37,23 @@ class BrokerAddress(msgspec.Struct, frozen=True):
 
 
 def broker_address(url: str) -> BrokerAddress:
-    """``mqtt://host[:1883]`` or ``mqtts://host[:8883]``; ValueError says what is wrong."""
-    parts = urlsplit(url)
+    """``mqtt://host[:1883]`` or ``mqtts://host[:8883]``; ValueError says what is wrong.
+
+    The one parser of a broker URL: the node's ``sync.broker`` and the city's ``broker.url``.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{url!r}: {exc}") from None
     if parts.scheme not in ("mqtt", "mqtts"):
         raise ValueError(f"{url!r} must start with mqtt:// or mqtts://")
     if not parts.hostname:
         raise ValueError(f"{url!r} names no host")
-    if parts.path not in ("", "/") or parts.query or parts.username:
-        raise ValueError(f"{url!r}: only scheme, host and port are taken")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"{url!r} takes no user, path or query: only scheme, host and port")
     tls = parts.scheme == "mqtts"
-    return BrokerAddress(parts.hostname, parts.port or (8883 if tls else 1883), tls)
+    return BrokerAddress(parts.hostname, port or (8883 if tls else 1883), tls)
 
 
 def validate_sync(sync: SyncSettings, source: str) -> None:
