@@ -33,7 +33,17 @@ class AssignRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class RejectRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    note: Annotated[str, msgspec.Meta(max_length=2000)]
+    # "Not blank" is said here for the API document; ``reject`` checks it for every caller
+    # (a constructed Struct is not validated).
+    note: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=2000,
+            pattern=r"\S",
+            description="Why the scan is not a document of any dossier: required, not blank.",
+        ),
+    ]
 
 
 class UnfiledOut(msgspec.Struct, frozen=True):

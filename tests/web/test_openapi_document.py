@@ -53,7 +53,9 @@ def test_bounds_are_in_the_document(client: Client) -> None:
     assert "pattern" in parameter(search, "q")
     unfiled = doc["paths"]["/api/v1/ingest/unfiled"]["get"]
     assert parameter(unfiled, "offset")["maximum"] == MAX_OFFSET
-    reject = doc["components"]["schemas"]["RejectIn"]["properties"]["note"]
+    body = doc["paths"]["/api/v1/ingest/unfiled/{part_id}/reject"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    reject = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]["note"]
     assert reject["minLength"] == 1 and reject["pattern"] == r"\S"
     upload = doc["paths"]["/api/v1/dossiers/{dossier_id}/documents"]["post"]["requestBody"]
     form = upload["content"]["multipart/form-data"]["schema"]

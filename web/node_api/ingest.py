@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
@@ -14,20 +11,6 @@ from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, Offset, TextId
 from web.json_api.responses import errors
 from web.node_api.dossiers import Runtime
-
-
-class RejectIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``unfiled.RejectRequest`` with its "not blank" rule said in the schema too."""
-
-    note: Annotated[
-        str,
-        msgspec.Meta(
-            min_length=1,
-            max_length=2000,
-            pattern=r"\S",
-            description="Why the scan is not a document of any dossier: required, not blank.",
-        ),
-    ]
 
 
 def _conflict(_: Request, exc: unfiled.AlreadyDecided) -> Response[dict[str, object]]:  # type: ignore[type-arg]
@@ -78,11 +61,11 @@ class IngestController(Controller):
     def reject(
         self,
         part_id: TextId,
-        data: JSONBody[RejectIn],
+        data: JSONBody[unfiled.RejectRequest],
         runtime: Runtime,
         actor: CurrentActor,
     ) -> unfiled.UnfiledOut:
-        return unfiled.reject(runtime, part_id, unfiled.RejectRequest(data.note), actor)
+        return unfiled.reject(runtime, part_id, data, actor)
 
     @get("/quarantine", name="ingest:quarantine", responses=errors(), sync_to_thread=True)
     def list_quarantine(self, runtime: Runtime) -> list[retry.QuarantinedOut]:
