@@ -11,10 +11,13 @@ import apsw
 
 from rules.projection import DossierState
 from storage.db import scalar
-from storage.dossier_rows import DOSSIER_COLUMNS, decode_state, dossier_values
-from storage.dossier_rows import DossierFilter as DossierFilter  # re-exported for callers
-from storage.dossier_rows import filter_clauses as filter_clauses
-from storage.dossier_rows import search_text as search_text
+from storage.dossier_rows import (
+    DOSSIER_COLUMNS,
+    DossierFilter,
+    decode_state,
+    dossier_values,
+    filter_clauses,
+)
 
 
 def save(conn: apsw.Connection, state: DossierState) -> None:

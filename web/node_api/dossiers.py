@@ -14,6 +14,7 @@ from node.dossier_service import DossierError, ReceiveRequest
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from rules.transitions import TransitionRequest
+from storage.dossier_rows import DossierFilter
 from web.json_api.errors import UploadError
 from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, Offset, SearchQuery, TextId, parse_bound
@@ -49,7 +50,7 @@ class DossierController(Controller):
         offset: Offset = 0,
     ) -> DossierPage:
         now = utc_now()
-        f = dossier_store.DossierFilter(
+        f = DossierFilter(
             q=q,
             status=status,
             received_from=parse_bound(from_, "from", end=False),
