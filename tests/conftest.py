@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.support.broker_fixtures",
     "tests.support.postgres_fixtures",
     "tests.support.staff_client",
+    "tests.support.browser",
 ]
 
 

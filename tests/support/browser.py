@@ -1,0 +1,76 @@
+"""Real Chromium (Debian's package) driven by Playwright against a live ``motcua serve``.
+
+Playwright is given the system executable; it never downloads a browser. Each test gets a
+fresh browser context (its own cookies), so tests do not see each other's sessions.
+
+``staff_browser(Role.RECEPTION)`` opens a page signed in as a staff member with those roles.
+Until accounts exist it declares the actor in ``X-Actor``; the access-control work replaces
+that with a real account and the log-in form, keeping the signature.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from rules.actor import Role
+from tests.support.live_node import LiveNode, start_node
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps calling Google's hosts, which this
+# closed network refuses; --no-sandbox because CI runs as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+StaffBrowserFactory = Callable[..., Page]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: scripts/setup-env installs it")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_node(node_dir: Path) -> Iterator[LiveNode]:
+    """A live node for browser tests (its own process and data directory)."""
+    node = start_node(node_dir)
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def staff_browser(chromium: Browser, page_node: LiveNode) -> Iterator[StaffBrowserFactory]:
+    contexts: list[BrowserContext] = []
+
+    def make(*roles: Role, user: str = "", lang: str = "vi") -> Page:
+        name = user or "-".join(sorted(str(r) for r in roles)) or "can-bo"
+        context = chromium.new_context(
+            base_url=page_node.url,
+            viewport={"width": 1366, "height": 768},
+            locale="vi-VN" if lang == "vi" else "en-GB",
+            extra_http_headers={"X-Actor": name},
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
