@@ -1,5 +1,6 @@
 """Vietnamese first: templates and pages write their text in Vietnamese, wrapped in ``_()``;
-``translations/en.toml`` maps each Vietnamese text to its English one.
+``translations/en/*.toml`` map each Vietnamese text to its English one (a file per area of
+pages, so areas grow without touching each other's file).
 
 The Vietnamese text is its own key, so a template reads as the page will, and a text missing
 from the English catalog shows in Vietnamese rather than as a key (tests/web/page_kit checks
@@ -28,9 +29,14 @@ def catalog(lang: str) -> Mapping[str, str]:
         return {}
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
-    with (CATALOG_DIR / f"{lang}.toml").open("rb") as f:
-        entries = tomllib.load(f)
-    return {str(k): str(v) for k, v in entries.items()}
+    texts: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / lang).glob("*.toml")):
+        with path.open("rb") as f:
+            for key, value in tomllib.load(f).items():
+                if texts.get(key, value) != value:
+                    raise ValueError(f"{path.name}: {key!r} is translated differently elsewhere")
+                texts[str(key)] = str(value)
+    return texts
 
 
 def translator(lang: str) -> Translate:

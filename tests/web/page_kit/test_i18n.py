@@ -49,13 +49,13 @@ def test_every_page_text_has_an_english_translation() -> None:
     missing = sorted(
         f"{text!r} ({where.name})" for text, where in texts.items() if text not in english
     )
-    assert not missing, "add to web/page_kit/translations/en.toml:\n" + "\n".join(missing)
+    assert not missing, "add to a file in web/page_kit/translations/en/:\n" + "\n".join(missing)
 
 
 def test_the_catalog_holds_no_text_no_page_uses() -> None:
     texts = {**_python_texts(), **_template_texts()}
     orphans = sorted(set(catalog("en")) - set(texts))
-    assert not orphans, f"remove from en.toml (no page uses them): {orphans}"
+    assert not orphans, f"remove from web/page_kit/translations/en/ (no page uses them): {orphans}"
 
 
 def test_vietnamese_is_the_text_itself_and_english_translates() -> None:
