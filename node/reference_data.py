@@ -91,7 +91,7 @@ def import_catalog(
     for e in entries:
         body = procedure_event(e)
         existing = get_procedure(conn, e.code, e.version)
-        if existing is not None and existing.current and _same_procedure(existing, body):
+        if existing is not None and existing.current and same_procedure(existing, body):
             continue  # re-importing the same file writes nothing
         record = event_log.append(conn, origin, CATALOG_STREAM, body, actor.user_id)
         apply_procedure(conn, body, record.recorded_at)
@@ -99,7 +99,8 @@ def import_catalog(
     return changed
 
 
-def _same_procedure(p: Procedure, b: ProcedureUpserted) -> bool:
+def same_procedure(p: Procedure, b: ProcedureUpserted) -> bool:
+    """Whether importing ``b`` over the stored ``p`` would change nothing."""
     mine = (p.name, p.field, p.time_limit, p.time_unit, p.online_level, p.components, p.sample)
     theirs = (b.name, b.field, b.time_limit, b.time_unit, b.online_level, b.components, b.sample)
     return mine == theirs and p.same_day_cutoff == b.same_day_cutoff

@@ -7,6 +7,7 @@ the store and the part stays in ``scan_parts`` with who decided and when.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import apsw
@@ -108,6 +109,23 @@ def list_unfiled(rt: NodeRuntime, limit: int = 50, offset: int = 0) -> UnfiledPa
     parts, total = receipts.unfiled(conn, limit, offset)
     items = [_out(p, receipts.get(conn, p.receipt_id)) for p in parts]
     return UnfiledPage(items, total, limit, offset)
+
+
+def find(rt: NodeRuntime, part_id: str) -> UnfiledOut:
+    """One part of the inbox, whatever its state; NotFound if no such part."""
+    conn = rt.db.read()
+    part = receipts.get_part(conn, part_id)
+    if part is None:
+        raise NotFound(f"no unfiled scan with id {part_id!r}")
+    return _out(part, receipts.get(conn, part.receipt_id))
+
+
+def stored_file(rt: NodeRuntime, part_id: str) -> tuple[Path, str]:
+    """Where the part's stored bytes are and their media type, for a preview."""
+    part = find(rt, part_id)
+    if not rt.blobs.has(part.sha256):
+        raise NotFound(f"the bytes of scan part {part_id!r} are not in the store")
+    return rt.blobs.path_for(part.sha256), part.mime
 
 
 def _waiting(conn: apsw.Connection, part_id: str) -> receipts.Part:

@@ -1,0 +1,120 @@
+"""The sync status's alarms in plain words: what each means and what to do.
+
+The page renders whatever alarms the status structure carries (``uplink.status.SyncStatus``:
+``alarm`` today, an ``alarms`` list should one appear), so an alarm added elsewhere shows
+without a page change: a known code gets its Vietnamese text here, an unknown one a general
+text naming the code, so nothing is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import msgspec
+
+from web.page_kit.i18n import vi
+
+
+class AlarmText(msgspec.Struct, frozen=True):
+    code: str
+    title: str  # Vietnamese; translated when shown
+    meaning: str
+    action: str
+    known: bool = True
+
+
+ALARM_TEXTS: Mapping[str, AlarmText] = {
+    a.code: a
+    for a in (
+        AlarmText(
+            "connected_not_draining",
+            vi("Có kết nối nhưng dữ liệu không gửi đi được"),
+            vi(
+                "Máy đang nối với trung tâm của thành phố nhưng hồ sơ và tệp chờ gửi không "
+                "giảm trong một thời gian dài."
+            ),
+            vi(
+                "Công việc tại bộ phận một cửa vẫn làm bình thường, dữ liệu được giữ an toàn "
+                "trên máy này. Báo cho bộ phận kỹ thuật của thành phố, kèm ảnh chụp trang này."
+            ),
+        ),
+        AlarmText(
+            "log_diverged",
+            vi("Sổ sự kiện của máy này khác với bản ở thành phố"),
+            vi(
+                "Trung tâm của thành phố giữ những sự kiện khác với máy này tại cùng số thứ "
+                "tự. Việc đồng bộ đã dừng để không ghi đè dữ liệu bên nào."
+            ),
+            vi(
+                "Không xóa, không cài lại máy và không khôi phục bản sao lưu. Gọi ngay bộ "
+                "phận kỹ thuật của thành phố; họ cần nội dung ở mục “Chi tiết”."
+            ),
+        ),
+        AlarmText(
+            "local_file_damaged",
+            vi("Có tệp trên máy này bị thiếu hoặc hỏng"),
+            vi(
+                "Một số tệp lưu trên đĩa của máy không còn đọc được đúng nội dung; chúng đã "
+                "được để riêng ra, các tệp khác vẫn được gửi lên."
+            ),
+            vi(
+                "Báo bộ phận kỹ thuật để chạy lệnh “motcua check” và lấy lại tệp từ bản "
+                "sao lưu hoặc bản quét gốc."
+            ),
+        ),
+        AlarmText(
+            "clock_skew",
+            vi("Đồng hồ của máy sai giờ"),
+            vi(
+                "Giờ của máy này lệch so với giờ của thành phố; ngày nhận và ngày hẹn trả "
+                "có thể bị ghi sai."
+            ),
+            vi("Báo bộ phận kỹ thuật chỉnh lại giờ của máy (đồng bộ giờ tự động)."),
+        ),
+        AlarmText(
+            "node_id_in_use",
+            vi("Mã máy này đang được một máy khác dùng"),
+            vi(
+                "Thành phố thấy một máy khác gửi dữ liệu với cùng mã máy. Hai máy dùng "
+                "chung một mã sẽ làm lẫn dữ liệu của nhau."
+            ),
+            vi(
+                "Không tiếp tục cài đặt máy mới bằng bản sao của máy này. Gọi bộ phận kỹ "
+                "thuật của thành phố để cấp mã riêng cho từng máy."
+            ),
+        ),
+    )
+}
+
+
+def alarm_text(code: str) -> AlarmText:
+    """The known text, or a general one that still names the code (never hidden)."""
+    known = ALARM_TEXTS.get(code)
+    if known is not None:
+        return known
+    return AlarmText(
+        code,
+        vi("Cảnh báo đồng bộ"),
+        vi("Hệ thống đồng bộ báo một tình trạng bất thường chưa có mô tả trên trang này."),
+        vi("Báo bộ phận kỹ thuật, kèm mã cảnh báo và nội dung ở mục “Chi tiết”."),
+        known=False,
+    )
+
+
+def alarm_codes(status: msgspec.Struct) -> list[str]:
+    """Every alarm ``status`` carries: its ``alarm`` and the entries of an ``alarms`` list
+    (texts, or structures with a ``code``), in order, each once."""
+    fields = msgspec.structs.asdict(status)
+    found: list[object] = [fields.get("alarm")]
+    listed = fields.get("alarms")
+    if isinstance(listed, list | tuple):
+        found.extend(listed)
+    codes: list[str] = []
+    for item in found:
+        if isinstance(item, msgspec.Struct):
+            item = msgspec.structs.asdict(item).get("code")
+        elif isinstance(item, dict):
+            item = item.get("code")
+        if isinstance(item, str) and item and item not in codes:
+            codes.append(item)
+    return codes

@@ -1,0 +1,65 @@
+"""The sync page (``/sync``): the link to the city, what waits to go up, the alarms in plain
+words. Read from the one status structure the JSON API serves (``uplink.status``); the panel
+(``/sync/panel``) is refreshed by htmx every few seconds, the page reloads it without."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from rules.actor import Actor
+from uplink.status import SyncStatus, status
+from web.json_api.identity import CurrentActor
+from web.page_kit.i18n import translator, vi
+from web.page_kit.quantities import age_text, size_text
+from web.page_kit.request_context import lang_of
+from web.staff_pages.dossier_list import Runtime
+from web.staff_pages.navigation import staff_page
+from web.staff_pages.sync_alarms import alarm_codes, alarm_text
+
+REFRESH_SECONDS = 3
+LINK_LABELS = {
+    "connected": vi("Đã kết nối với thành phố"),
+    "disconnected": vi("Mất kết nối với thành phố"),
+    "off": vi("Chưa cấu hình đồng bộ"),
+}
+LANE_LABELS = {
+    "events": vi("Sự kiện hồ sơ"),
+    "blobs": vi("Tệp đính kèm"),
+    "control": vi("Điều khiển"),
+}
+
+
+def _context(sync: SyncStatus, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    _ = translator(lang_of(request.scope, dict(request.cookies)))
+    return {
+        "sync": sync,
+        "link_label": LINK_LABELS.get(sync.link, sync.link),
+        "lane_labels": LANE_LABELS,
+        "alarms": [alarm_text(code) for code in alarm_codes(sync)],
+        "age_text": lambda seconds: age_text(seconds, _),
+        "size_text": size_text,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+class SyncPage(Controller):
+    include_in_schema = False
+
+    @get("/sync", name="pages:sync", sync_to_thread=True)
+    def show(
+        self, request: Request[Any, Any, Any], runtime: Runtime, actor: CurrentActor
+    ) -> Template:
+        return staff_page(request, "sync.html", actor=actor, **_context(status(runtime), request))
+
+    @get("/sync/panel", name="pages:sync-panel", sync_to_thread=True)
+    def panel(
+        self, request: Request[Any, Any, Any], runtime: Runtime, actor: CurrentActor
+    ) -> Template:
+        return _panel(request, actor, status(runtime))
+
+
+def _panel(request: Request[Any, Any, Any], actor: Actor, sync: SyncStatus) -> Template:
+    return staff_page(request, "sync_panel.html", actor=actor, **_context(sync, request))
