@@ -36,9 +36,14 @@ def nice_ceiling(value: float) -> float:
     return float(10 * magnitude)  # pragma: no cover - the loop ends at 10
 
 
-def ticks(top: float, count: int = 4) -> list[float]:
-    """``count + 1`` evenly spaced axis values from 0 to ``top``."""
-    return [top * i / count for i in range(count + 1)]
+def ticks(top: float, whole: bool = True) -> list[float]:
+    """Evenly spaced axis values from 0 to ``top``: 4 or 5 steps, fewer when ``whole`` (counts)
+    and a step would be a fraction (an axis up to 2 reads 0, 1, 2, never 0, 0,5, 1...)."""
+    for count in (4, 5, 2, 1):
+        step = top / count
+        if not whole or float(step).is_integer():
+            return [step * i for i in range(count + 1)]
+    return [0.0, top]
 
 
 def _number(value: float) -> str:
@@ -90,7 +95,8 @@ def bar_chart(
         f'<title id="{_attr(title_id)}">{escape(title)}</title>',
         f'<desc id="{_attr(desc_id)}">{escape(description)}</desc>',
     ]
-    for value in ticks(top):
+    whole = all(float(v).is_integer() for s in series for v in s.values)
+    for value in ticks(top, whole):
         y = top_pad + plot_h - plot_h * value / top
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '

@@ -41,6 +41,21 @@ def test_the_axis_ends_on_a_round_number_at_or_above_the_peak(value: float, ceil
     assert ticks(ceiling)[0] == 0 and ticks(ceiling)[-1] == ceiling
 
 
+@pytest.mark.parametrize(
+    ("top", "expected"),
+    [
+        (1, [0, 1]),
+        (2, [0, 1, 2]),
+        (5, [0, 1, 2, 3, 4, 5]),
+        (10, [0, 2, 4, 6, 8, 10]),
+        (20, [0, 5, 10, 15, 20]),
+    ],
+)
+def test_counts_get_whole_ticks(top: float, expected: list[float]) -> None:
+    assert ticks(top) == expected
+    assert ticks(top, whole=False)[1] == top / 4
+
+
 def test_texts_are_escaped_and_the_chart_is_well_formed_xml() -> None:
     hostile = '<script>alert(1)</script>"&'
     svg = str(bar_chart(hostile, [hostile], [Series(hostile, [1])], description=hostile))
