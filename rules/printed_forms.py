@@ -83,13 +83,11 @@ def printed_form(records: list[EventRecord], number: FormNumber) -> PrintedForm 
             continue
         # The state is mutated by later events: the form keeps its own copy.
         snapshot = msgspec.json.decode(msgspec.json.encode(state), type=DossierState)
+        at, note = record.recorded_at, ""
         if isinstance(body, DossierReceived):
-            at = body.received_at or record.recorded_at
-            note = ""
-        else:
-            assert isinstance(body, DossierTransitioned)
-            at = body.at or record.recorded_at
-            note = body.note
+            at = body.received_at or at
+        elif isinstance(body, DossierTransitioned):
+            at, note = body.at or at, body.note
         found = PrintedForm(
             number,
             snapshot,

@@ -22,6 +22,7 @@ from settings.office import OfficeSettings
 # A module a little over the slip PNG's 0.6 mm: about 23 mm for today's codes, readable in a
 # 150 dpi scan of a photocopy as well as by a phone.
 MODULE_MM = 0.7
+PHONE_MODULE_MM = 0.5
 QUIET_ZONE = 4  # modules: the standard quiet zone
 
 _UNITS = {
@@ -46,9 +47,9 @@ class FormView(msgspec.Struct, frozen=True):
     lookup: QrImage | None = None  # 01: the city's lookup page, when its address is set
 
 
-def _qr(qr: segno.QRCode, text: str) -> QrImage:
+def _qr(qr: segno.QRCode, text: str, module_mm: float = MODULE_MM) -> QrImage:
     svg = qr.svg_inline(scale=1, border=QUIET_ZONE, omitsize=True, svgclass="qr")
-    width = qr.symbol_size(border=QUIET_ZONE)[0] * MODULE_MM
+    width = qr.symbol_size(border=QUIET_ZONE)[0] * module_mm
     return QrImage(Markup(svg), round(width, 1), text)
 
 
@@ -90,5 +91,6 @@ def form_view(form: PrintedForm, office: OfficeSettings) -> FormView:
     lookup = None
     if office.city_public_url and form.lookup_pin:
         url = lookup_url(office.city_public_url, code, form.lookup_pin)
-        lookup = _qr(segno.make(url, error="m", micro=False), url)
+        # Read by a phone from the sheet, never from a scan: smaller modules do.
+        lookup = _qr(segno.make(url, error="m", micro=False), url, PHONE_MODULE_MM)
     return FormView(form, office, place_date, slip, lookup)

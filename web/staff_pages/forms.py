@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from litestar.response import Template
@@ -43,7 +44,13 @@ def _form(runtime: NodeRuntime, dossier_id: str, number: FormNumber) -> PrintedF
 class FormPages(Controller):
     include_in_schema = False
 
-    @get("/dossiers/{dossier_id:str}/forms/{number:str}", name="pages:form", sync_to_thread=True)
+    # no-store: form 01 carries the citizen's PIN, and office PCs are shared.
+    @get(
+        "/dossiers/{dossier_id:str}/forms/{number:str}",
+        name="pages:form",
+        sync_to_thread=True,
+        cache_control=CacheControlHeader(no_store=True),
+    )
     def show(
         self,
         request: Request[Any, Any, Any],

@@ -193,10 +193,27 @@ def test_a_dossier_without_a_pin_gets_one_at_its_first_print(
     assert int(scalar(runtime.db.read(), "SELECT COUNT(*) FROM events")) == events + 1
 
 
-def test_the_pin_is_on_no_other_page(staff_client: StaffClientFactory) -> None:
+def test_the_pin_is_on_no_other_page_and_never_cached(staff_client: StaffClientFactory) -> None:
     client = staff_client(Role.RECEPTION)
     d = create(client)
     assert d["lookup_pin"] not in client.get("/dossiers").text
+    assert "no-store" in form(client, d["id"], "01").headers["cache-control"]
+
+
+def test_form_04_prints_the_last_reschedule_and_the_date_it_replaced(
+    staff_client: StaffClientFactory,
+) -> None:
+    client = staff_client(Role.LEADER)
+    d = create(client)
+    for note, due in (
+        ("Lần 1", "2099-03-02T09:00:00+07:00"),
+        ("Lần 2", "2099-04-01T09:00:00+07:00"),
+    ):
+        assert act(client, d["id"], "reschedule", note=note, due_at=due).status_code == 201
+    html = ok(client, d["id"], "04")
+    assert "Lần 2" in html and "Lần 1" not in html
+    assert 'class="old-due">09 giờ 00 phút, ngày 02 tháng 03 năm 2099<' in html
+    assert 'class="new-due">09 giờ 00 phút, ngày 01 tháng 04 năm 2099<' in html
 
 
 @pytest.fixture
@@ -219,3 +236,14 @@ def test_with_the_city_address_the_slip_prints_the_lookup_link(
     assert link in html
     assert html.count('class="qr"') == 2
     assert re.search(r"<em>An Bình, ngày \d\d tháng \d\d năm \d{4}</em>", html)
+
+
+def test_a_supplement_asked_before_acceptance_stops_no_clock(
+    staff_client: StaffClientFactory,
+) -> None:
+    client = staff_client(Role.RECEPTION)
+    d = create(client, channel="online")
+    assert act(client, d["id"], "request_supplement", note="Thiếu tờ khai").status_code == 201
+    html = ok(client, d["id"], "02")
+    assert "Thiếu tờ khai" in html and "tạm dừng" not in html
+    assert form(client, d["id"], "01").status_code == 404  # not received yet
