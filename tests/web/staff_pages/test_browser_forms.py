@@ -41,7 +41,8 @@ def test_form_01_prints_to_one_a4_page_whose_qr_reads_back(
         width, height = pdf[0].get_size()
         assert (round(width), round(height)) == A4_POINTS
         text = pdf[0].get_textpage().get_text_range()
-        assert dossier["code"] in text and dossier["lookup_pin"] in text
+        squeezed = "".join(text.split())  # a long code wraps; the PIN is letter-spaced
+        assert dossier["code"] in squeezed and dossier["lookup_pin"] in squeezed
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text  # diacritics survive the print
         assert "In phiếu" not in text  # the screen toolbar does not print
         image = pdf[0].render(scale=200 / 72, grayscale=True).to_pil()
