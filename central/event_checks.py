@@ -21,12 +21,14 @@ from rules.event_kinds import (
     DossierReceived,
     DossierTransitioned,
     EventBody,
+    LookupPinIssued,
     ProcedureUpserted,
     decode_body,
     kind_of,
 )
 from rules.event_record import EVENT_FORMAT, EventRecord
 from rules.lifecycle import Action, Status
+from rules.lookup_pin import is_lookup_pin
 from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
 
 _SHA: Final = re.compile(r"\A[0-9a-f]{64}\Z")
@@ -72,6 +74,8 @@ def check_body(body: EventBody, stream: str) -> None:
             if not body.code or len(body.code) > 50:
                 raise EventCheckError("dossier code must be 1-50 characters")
             _cutoff(body.same_day_cutoff)
+            if body.lookup_pin and not is_lookup_pin(body.lookup_pin):
+                raise EventCheckError("lookup_pin must be 6 digits")
         case DossierTransitioned():
             if body.action not in _ACTIONS:
                 raise EventCheckError(f"unknown action {body.action[:40]!r}")
@@ -84,6 +88,9 @@ def check_body(body: EventBody, stream: str) -> None:
         case DocumentAttached():
             if not _SHA.match(body.sha256) or body.size < 0:
                 raise EventCheckError("document_attached needs a SHA-256 and a size >= 0")
+        case LookupPinIssued():
+            if not is_lookup_pin(body.pin):
+                raise EventCheckError("lookup_pin_issued needs a pin of 6 digits")
         case ProcedureUpserted():
             if stream != CATALOG_STREAM:
                 raise EventCheckError(f"procedure_upserted on stream {stream!r}")

@@ -27,7 +27,9 @@ from sync.wire import EventBatch
 
 log = logging.getLogger("motcua.central.store")
 
-DOSSIER_KINDS = frozenset({"dossier_received", "dossier_transitioned", "document_attached"})
+DOSSIER_KINDS = frozenset(
+    {"dossier_received", "dossier_transitioned", "document_attached", "lookup_pin_issued"}
+)
 
 
 def apply_batch(tx: Tx, batch: EventBatch, at: str) -> BatchOutcome:

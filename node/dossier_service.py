@@ -6,6 +6,7 @@ event and saves the new state, so a refused request writes nothing at all.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -25,10 +26,12 @@ from rules.event_kinds import (
     DocumentAttached,
     DossierEvent,
     DossierReceived,
+    LookupPinIssued,
     Person,
 )
 from rules.event_record import EventRecord
 from rules.lifecycle import Status
+from rules.lookup_pin import PIN_LENGTH
 from rules.projection import DossierState, apply
 from rules.transitions import TransitionRequest, check_note, decide_transition
 from rules.work_calendar import WorkCalendar
@@ -165,8 +168,32 @@ def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
             due_at=None if due is None else to_utc_iso(due),
             provisional_years=provisional,
             same_day_cutoff=procedure.same_day_cutoff,
+            lookup_pin=new_lookup_pin(),
         )
         return _commit_event(rt, conn, None, body, actor)[0]
+
+    return rt.db.submit(write)
+
+
+def new_lookup_pin() -> str:
+    """A fresh PIN for the citizen's lookup, from the OS's cryptographic generator."""
+    return f"{secrets.randbelow(10**PIN_LENGTH):0{PIN_LENGTH}d}"
+
+
+def ensure_lookup_pin(rt: NodeRuntime, dossier_id: str, actor: Actor) -> DossierState:
+    """The dossier, with a lookup PIN: one received before PINs existed gets one now,
+    recorded as an event (so it replicates to the city's lookup). Idempotent: a dossier
+    that has a PIN is returned as it is, without a write."""
+    state = _load(rt.db.read(), dossier_id)
+    if state.lookup_pin:
+        return state
+
+    def write(conn: apsw.Connection) -> DossierState:
+        current = _load(conn, dossier_id)
+        if current.lookup_pin:  # issued meanwhile by another request
+            return current
+        body = LookupPinIssued(dossier_id, new_lookup_pin())
+        return _commit_event(rt, conn, current, body, actor)[0]
 
     return rt.db.submit(write)
 

@@ -36,6 +36,9 @@ class DossierReceived(msgspec.Struct, frozen=True, tag="dossier_received"):
     # Years the appointment's count reached without their calendar: it is provisional.
     provisional_years: list[int] = msgspec.field(default_factory=list)
     same_day_cutoff: str = "15:00"  # HH:MM, for a "same_day" limit (given at "receive")
+    # The citizen's PIN for the public lookup (printed on form 01; staff and the city's
+    # lookup only). "" in events written before PINs existed: see LookupPinIssued.
+    lookup_pin: str = ""
 
 
 class DossierTransitioned(msgspec.Struct, frozen=True, tag="dossier_transitioned"):
@@ -64,6 +67,14 @@ class DocumentAttached(msgspec.Struct, frozen=True, tag="document_attached"):
     filename: str
 
 
+class LookupPinIssued(msgspec.Struct, frozen=True, tag="lookup_pin_issued"):
+    """A lookup PIN for a dossier received before PINs were issued at reception (it is
+    issued once, when its form 01 is first printed)."""
+
+    dossier_id: str
+    pin: str
+
+
 class ProcedureUpserted(msgspec.Struct, frozen=True, tag="procedure_upserted"):
     code: str
     version: str
@@ -84,9 +95,16 @@ class CalendarDaySet(msgspec.Struct, frozen=True, tag="calendar_day_set"):
 
 
 EventBody = (
-    DossierReceived | DossierTransitioned | DocumentAttached | ProcedureUpserted | CalendarDaySet
+    DossierReceived
+    | DossierTransitioned
+    | DocumentAttached
+    | LookupPinIssued
+    | ProcedureUpserted
+    | CalendarDaySet
 )
-DossierEvent = DossierReceived | DossierTransitioned | DocumentAttached
+DossierEvent = DossierReceived | DossierTransitioned | DocumentAttached | LookupPinIssued
+#: The kinds a dossier's projection folds, for ``isinstance`` checks.
+DOSSIER_EVENT_TYPES = (DossierReceived, DossierTransitioned, DocumentAttached, LookupPinIssued)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(EventBody)

@@ -13,6 +13,7 @@ from rules.event_kinds import (
     DossierEvent,
     DossierReceived,
     DossierTransitioned,
+    LookupPinIssued,
     Person,
 )
 from rules.lifecycle import NATIONAL_END, PROCESSING_END, Action, Status
@@ -78,6 +79,8 @@ class DossierState(msgspec.Struct):
     # Processing end as Decision 766/QĐ-TTg counts it: like ``finished_at``, but a
     # withdrawal (7) ends it, and a supplement that never came ends it at the request.
     national_end_at: str | None = None
+    # The citizen's lookup PIN (staff and the city's lookup only); "" until one is issued.
+    lookup_pin: str = ""
 
 
 class ProjectionError(Exception):
@@ -117,6 +120,7 @@ def apply(
                 appointment_allotted=_allotted(
                     event.time_limit, event.time_unit, event.received_at
                 ),
+                lookup_pin=event.lookup_pin,
             )
         case DossierTransitioned():
             if state is None:
@@ -137,6 +141,13 @@ def apply(
             )
             state.documents.append(ref)
             state.updated_at = recorded_at
+            return state
+        case LookupPinIssued():
+            if state is None:
+                raise ProjectionError(f"event {event_id}: dossier {event.dossier_id} is unknown")
+            # The first PIN stands: a slip already printed with it must keep working.
+            if not state.lookup_pin:
+                state.lookup_pin = event.pin
             return state
 
 

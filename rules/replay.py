@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
-from rules.event_kinds import DocumentAttached, DossierReceived, DossierTransitioned, decode_body
+from rules.event_kinds import DOSSIER_EVENT_TYPES, decode_body
 from rules.event_record import EventRecord
 from rules.projection import DossierState, apply
 
@@ -35,7 +35,7 @@ def refold(records: Iterable[EventRecord]) -> DossierState | None:
     state: DossierState | None = None
     for record in canonical_order(records):
         body = decode_body(record.body)
-        if isinstance(body, DossierReceived | DossierTransitioned | DocumentAttached):
+        if isinstance(body, DOSSIER_EVENT_TYPES):
             state = apply(
                 state,
                 body,

@@ -44,13 +44,19 @@ def parse_slip(text: str) -> str | None:
     return code
 
 
+def slip_qr(dossier_code: str) -> segno.QRCode:
+    """The slip's QR symbol for ``dossier_code`` (error correction M, never a Micro QR): the
+    one encoder behind the PNG here and the SVG printed on form 01."""
+    return segno.make(slip_payload(dossier_code), error="m", micro=False)
+
+
 def slip_png(dossier_code: str, dpi: int = 300, *, module_mm: float = 0.6) -> bytes:
     """A PNG of the slip's QR code for printing at ``dpi``, each module about ``module_mm``
     wide (0.6 mm: a 25 mm square for today's codes, still 3-4 pixels a module in a 150 dpi
     scan), with the standard 4-module quiet zone and the dpi recorded in the file."""
     if dpi <= 0 or module_mm <= 0:
         raise ValueError("dpi and module_mm must be positive")
-    qr = segno.make(slip_payload(dossier_code), error="m", micro=False)
+    qr = slip_qr(dossier_code)
     out = io.BytesIO()
     scale = max(1, round(dpi * module_mm / 25.4))
     qr.save(out, kind="png", scale=scale, border=4, dpi=dpi)

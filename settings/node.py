@@ -16,6 +16,7 @@ import tomli_w
 
 from settings.ingest import IngestSettings
 from settings.loading import ConfigError, decode_file
+from settings.office import OfficeSettings, validate_office
 from settings.office_hours import OfficeHoursSettings, check_office_periods
 from settings.sync import SyncSettings, validate_sync
 
@@ -51,6 +52,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     documents: DocumentSettings = msgspec.field(default_factory=DocumentSettings)
     ingest: IngestSettings = msgspec.field(default_factory=IngestSettings)
     sync: SyncSettings = msgspec.field(default_factory=SyncSettings)
+    office: OfficeSettings = msgspec.field(default_factory=OfficeSettings)
 
     def office_periods(self) -> list[tuple[time, time]]:
         return self.office_hours.as_times()
@@ -79,6 +81,7 @@ def validate(config: Config, source: str) -> Config:
     if not 0 < config.api.port < 65536:
         raise ConfigError(f"{source}: api.port {config.api.port} is not a TCP port")
     validate_sync(config.sync, source)
+    validate_office(config.office, source)
     return config
 
 
@@ -116,4 +119,8 @@ max_upload_bytes = {config.documents.max_upload_bytes}
 [sync]
 # Replication to the city: "" = off; "mqtt://host:1883", or "mqtts://host:8883" with the
 # CA, this node's certificate and key from 'motcua pki issue-node'.
-{tomli_w.dumps(msgspec.to_builtins(config.sync))}"""
+{tomli_w.dumps(msgspec.to_builtins(config.sync))}
+[office]
+# Printed on the forms: the office, the body above it, the place before the date, and the
+# city's public site for the citizen's lookup ("" = the slip prints only the dossier's QR).
+{tomli_w.dumps(msgspec.to_builtins(config.office))}"""

@@ -13,10 +13,8 @@ import apsw
 
 from node import dossier_store, event_log, reference_data
 from rules.event_kinds import (
+    DOSSIER_EVENT_TYPES,
     CalendarDaySet,
-    DocumentAttached,
-    DossierReceived,
-    DossierTransitioned,
     ProcedureUpserted,
     decode_body,
 )
@@ -75,7 +73,7 @@ def project(conn: apsw.Connection, record: EventRecord) -> None:
         reference_data.apply_procedure(conn, body, record.recorded_at)
     elif isinstance(body, CalendarDaySet):
         reference_data.apply_calendar_day(conn, body)
-    elif isinstance(body, DossierReceived | DossierTransitioned | DocumentAttached):
+    elif isinstance(body, DOSSIER_EVENT_TYPES):
         # Fold the dossier in canonical order, the same at the centre, whatever the arrival.
         try:
             state = refold(event_log.for_stream(conn, record.stream))

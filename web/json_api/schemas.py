@@ -66,6 +66,8 @@ class DossierOut(msgspec.Struct, frozen=True):
     # Years the deadline was counted through without their holiday calendar: the
     # appointment is provisional until they are imported.
     provisional_years: list[int] = msgspec.field(default_factory=list)
+    # The citizen's PIN for the public lookup (printed on form 01); staff only.
+    lookup_pin: str = ""
 
 
 class DossierPage(msgspec.Struct, frozen=True):
@@ -132,4 +134,5 @@ def dossier_out(
         conflicts=state.conflicts,
         events=None if events is None else [event_out(e) for e in events],
         provisional_years=list(state.provisional_years),
+        lookup_pin=state.lookup_pin,
     )

@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 from web.page_kit.static_assets import static_files
 from web.staff_pages.admin_page import AdminPage
 from web.staff_pages.dossier_list import DossierListPage
+from web.staff_pages.forms import FormPages
 from web.staff_pages.indicators_page import IndicatorsPage
 from web.staff_pages.scans_page import ScansPage
 from web.staff_pages.sync_page import SyncPage
@@ -17,6 +18,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 STAFF_PAGE_HANDLERS: list[ControllerRouterHandler] = [
     DossierListPage,
+    FormPages,
     ScansPage,
     SyncPage,
     IndicatorsPage,

@@ -1,0 +1,96 @@
+"""What a printed form shows, worked out before the template: the dates written out the
+way the forms write them, the QR codes as inline SVG, the office's names.
+
+Forms are printed in Vietnamese whatever the user's language: they are the citizen's
+copy of an administrative document (Circular 01/2018/TT-VPCP), not a page of the tool.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import msgspec
+import segno
+from markupsafe import Markup
+
+from rules.clock import OFFICE_TZ, from_utc_iso
+from rules.due_dates import TimeUnit
+from rules.printed_forms import PrintedForm
+from scanner_ingest.slip import slip_payload, slip_qr
+from settings.office import OfficeSettings
+
+# A module a little over the slip PNG's 0.6 mm: about 23 mm for today's codes, readable in a
+# 150 dpi scan of a photocopy as well as by a phone.
+MODULE_MM = 0.7
+PHONE_MODULE_MM = 0.5
+QUIET_ZONE = 4  # modules: the standard quiet zone
+
+_UNITS = {
+    TimeUnit.WORKING_DAYS: "ngày làm việc",
+    TimeUnit.CALENDAR_DAYS: "ngày",
+    TimeUnit.WORKING_HOURS: "giờ làm việc",
+}
+CHANNELS = {"in_person": "Trực tiếp", "online": "Trực tuyến", "post": "Qua bưu chính"}
+
+
+class QrImage(msgspec.Struct, frozen=True):
+    svg: Markup  # segno's output: path data made of digits and h/v/m, nothing of the user's
+    width_mm: float
+    text: str  # what it encodes, printed beside it for a reader without a camera
+
+
+class FormView(msgspec.Struct, frozen=True):
+    form: PrintedForm
+    office: OfficeSettings
+    place_date: str  # "An Bình, ngày 05 tháng 02 năm 2027"
+    slip: QrImage | None = None  # 01: HS1:{code}:{crc}, the scanner's cover sheet
+    lookup: QrImage | None = None  # 01: the city's lookup page, when its address is set
+
+
+def _qr(qr: segno.QRCode, text: str, module_mm: float = MODULE_MM) -> QrImage:
+    svg = qr.svg_inline(scale=1, border=QUIET_ZONE, omitsize=True, svgclass="qr")
+    width = qr.symbol_size(border=QUIET_ZONE)[0] * module_mm
+    return QrImage(Markup(svg), round(width, 1), text)
+
+
+def long_date(value: str | None) -> str:
+    """'ngày 05 tháng 02 năm 2027' in the office's time zone; dots where there is none."""
+    if not value:
+        return "ngày ..... tháng ..... năm ......."
+    day = from_utc_iso(value).astimezone(OFFICE_TZ)
+    return f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
+
+
+def long_moment(value: str | None) -> str:
+    """'09 giờ 30 phút, ngày 05 tháng 02 năm 2027' (office time zone)."""
+    if not value:
+        return long_date(None)
+    moment = from_utc_iso(value).astimezone(OFFICE_TZ)
+    return f"{moment:%H} giờ {moment:%M} phút, {long_date(value)}"
+
+
+def time_limit(limit: int, unit: str, cutoff: str) -> str:
+    if unit == TimeUnit.SAME_DAY:
+        return f"Trong ngày (nhận sau {cutoff} trả vào ngày làm việc tiếp theo)"
+    return f"{limit} {_UNITS.get(TimeUnit(unit), unit)}"
+
+
+def lookup_url(city_public_url: str, code: str, pin: str) -> str:
+    query = urlencode({"code": code, "pin": pin})
+    return f"{city_public_url.rstrip('/')}/lookup?{query}"
+
+
+def form_view(form: PrintedForm, office: OfficeSettings) -> FormView:
+    place = office.place.strip()
+    when = long_date(form.at)
+    place_date = f"{place}, {when}" if place else when[0].upper() + when[1:]
+    if form.number != "01":
+        return FormView(form, office, place_date)
+    code = form.state.code
+    slip = _qr(slip_qr(code), slip_payload(code))
+    lookup = None
+    if office.city_public_url and form.lookup_pin:
+        url = lookup_url(office.city_public_url, code, form.lookup_pin)
+        # Read by a phone from the sheet, never from a scan: smaller modules do.
+        lookup = _qr(segno.make(url, error="m", micro=False), url, PHONE_MODULE_MM)
+    return FormView(form, office, place_date, slip, lookup)
