@@ -13,9 +13,9 @@ from cli.init_cmd import initialise
 from cli.serve_cmd import serve_node
 from node.dossier_service import PersonIn, ReceiveRequest, receive, transition
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
 from rules.clock import utc_now
 from rules.lifecycle import Action
+from rules.permissions import seeding_machine
 from rules.transitions import TransitionRequest
 from settings import node as config_mod
 from settings.loading import ConfigError
@@ -47,10 +47,13 @@ def seed(rt: NodeRuntime) -> int:
             components=["Tờ khai theo mẫu"],
             received_at=now - timedelta(days=days_ago),
         )
-        state = receive(rt, req, machine("demo"))
+        state = receive(rt, req, seeding_machine("demo"))
         for action in actions:
             transition(
-                rt, state.id, TransitionRequest(Action(action), note="dữ liệu mẫu"), machine("demo")
+                rt,
+                state.id,
+                TransitionRequest(Action(action), note="dữ liệu mẫu"),
+                seeding_machine("demo"),
             )
     return len(SAMPLE_DOSSIERS)
 

@@ -13,6 +13,7 @@ from central import city_actions
 from central.runtime import CentralRuntime, open_central
 from cli import cli
 from cli.central_cmd import initialise
+from cli.common import operator
 from cli.digest_cmd import central_digest, node_digest
 from node import dossier_service, event_log
 from node.dossier_service import ReceiveRequest
@@ -128,7 +129,7 @@ def test_node_and_city_digests_are_equal_once_converged(
     apply_down(node, city)
     assert node_digest(node.data_dir) == central_digest(city.data_dir, NODE_ID)
     # The node's projection of the city's event is the city's projection.
-    node_state, _ = dossier_service.get(node, dossier)
+    node_state, _ = dossier_service.get(node, dossier, operator("test"))
     view = city.store.get_dossier(dossier)
     assert view is not None and node_state == view.state and node_state.status == 5
 
