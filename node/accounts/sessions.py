@@ -77,8 +77,7 @@ def resolve(db: Database, session_id: str, limits: Limits) -> Session | None:
     if user.disabled:
         return None
     if now - last_seen > limits.idle or now - created > limits.absolute:
-        end(db, session_id)
-        return None
+        return None  # deleted by end_expired (at start-up and at each log-in)
     return Session(id_hash, user, str(row[0]), last_seen)
 
 
@@ -100,7 +99,7 @@ def end(db: Database, session_id: str) -> None:
 
 
 def end_expired(db: Database, limits: Limits) -> int:
-    """Delete sessions past a limit (at start-up; a lookup also deletes its own)."""
+    """Delete the sessions past a limit (at start-up and at each log-in)."""
     now = utc_now()
     with db.write() as conn:
         rows = conn.execute(
