@@ -18,7 +18,11 @@ AGENCY = "000.00.15.H42"
 NODE_ID = "xa-test"
 
 # Real brokers, a PKI, a fault proxy and PostgreSQL, for every folder of tests.
-pytest_plugins = ["tests.support.broker_fixtures", "tests.support.postgres_fixtures"]
+pytest_plugins = [
+    "tests.support.broker_fixtures",
+    "tests.support.postgres_fixtures",
+    "tests.support.staff_client",
+]
 
 
 @pytest.fixture

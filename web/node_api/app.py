@@ -16,6 +16,8 @@ from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
 from web.node_api.sync_status import SyncController
+from web.page_kit.rendering import template_config
+from web.staff_pages.routes import STAFF_PAGE_HANDLERS, TEMPLATES
 
 
 def create_app(
@@ -39,7 +41,9 @@ def create_app(
             SyncController,
             healthz,
             docs_assets(),
+            *STAFF_PAGE_HANDLERS,
         ],
+        template_config=template_config(TEMPLATES),
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             **ACTOR_DEPENDENCY,
