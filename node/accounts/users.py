@@ -115,6 +115,23 @@ def add(
     language: str = "vi",
 ) -> User:
     require(actor, Operation.MANAGE_ACCOUNTS)
+    check_name(name)
+    parse_roles(roles)  # bad input is refused before the slow hash
+    password_hash = passwords.hash_password(password)
+    return add_hashed(db, actor, name, roles, password_hash, display_name, language)
+
+
+def add_hashed(
+    db: Database,
+    actor: Actor,
+    name: str,
+    roles: Iterable[str],
+    password_hash: str,
+    display_name: str = "",
+    language: str = "vi",
+) -> User:
+    """:func:`add` with the password already hashed (argon2id, by passwords.hash_password)."""
+    require(actor, Operation.MANAGE_ACCOUNTS)
     user_id = check_name(name)
     role_list = parse_roles(roles)
     display = " ".join(display_name.split())
@@ -122,7 +139,6 @@ def add(
         raise DossierError("the display name is longer than 200 characters", "display_name")
     if language not in LANGUAGES:
         raise DossierError("language must be vi or en", "language")
-    password_hash = passwords.hash_password(password)  # before the lock: it takes a while
     now = to_utc_iso(utc_now())
     with db.write() as conn:
         if find(conn, user_id) is not None:

@@ -23,8 +23,8 @@ from tests.scanner_ingest.ingest_support import (
     wait_disposed,
     wait_receipts,
 )
+from tests.support.accounts import api_client
 from tests.support.wait import wait_until
-from web.node_api.app import create_app
 
 Client = TestClient[Litestar]
 
@@ -36,7 +36,7 @@ def rt(make_node: MakeNode) -> NodeRuntime:
 
 @pytest.fixture
 def client(rt: NodeRuntime) -> Iterator[Client]:
-    with TestClient(app=create_app(rt)) as test_client:
+    with api_client(rt) as test_client:
         yield test_client
 
 
@@ -83,7 +83,6 @@ def test_list_assign_and_reject(
     by_code = client.post(
         f"/api/v1/ingest/unfiled/{first['id']}/assign",
         json={"dossier_code": code},
-        headers={"X-Actor": "can-bo-1"},
     )
     assert by_code.status_code == 200, by_code.text
     assert by_code.json()["state"] == "assigned" and by_code.json()["dossier_id"] == dossier_id

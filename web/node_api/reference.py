@@ -81,7 +81,15 @@ class ReferenceController(Controller):
         )
 
 
-@get("/healthz", name="health", responses=errors(), sync_to_thread=True, tags=["health"])
+# Public (no log-in): monitoring and start-up scripts poll it; it names no citizen.
+@get(
+    "/healthz",
+    name="health",
+    responses=errors(),
+    sync_to_thread=True,
+    tags=["health"],
+    opt={"public": True},
+)
 def healthz(runtime: Runtime) -> dict[str, object]:
     conn = runtime.db.read()
     return {
