@@ -68,13 +68,6 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Operation.MANAGE_ACCOUNTS: frozenset({_A}),
 }
 
-ROLE_LABELS_VI: dict[Role, str] = {
-    Role.RECEPTION: "Cán bộ tiếp nhận",
-    Role.PROCESSING: "Chuyên viên xử lý",
-    Role.LEADER: "Lãnh đạo",
-    Role.ADMIN: "Quản trị",
-}
-
 
 class Forbidden(Exception):
     """The actor may not take this action; the API answers 403 with the message."""

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from cli import cli
 from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
+from tests.conftest import API_USER
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.conftest import MakeNode
 from tests.scanner_ingest.ingest_support import (
@@ -101,7 +102,7 @@ def test_list_assign_and_reject(
 
     docs = client.get(f"/api/v1/dossiers/{dossier_id}").json()
     attached = [e for e in docs["events"] if e["kind"] == "document_attached"]
-    assert [e["actor"] for e in attached] == ["can-bo-1", "api"]
+    assert [e["actor"] for e in attached] == [API_USER, API_USER]
     assert count(rt, "SELECT COUNT(*) FROM scan_parts WHERE state = 'rejected'") == 1
     assert rt.blobs.has(third["sha256"])  # rejected, never deleted
 

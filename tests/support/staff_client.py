@@ -2,9 +2,10 @@
 
 ``staff_client(Role.RECEPTION)`` gives a TestClient that acts as a staff member holding the
 given roles (all staff roles when none is given): a real account is created and the client
-logs in through ``POST /login``, so it holds a real session cookie. Page tests post forms with
-the CSRF token the page itself carries (``form_token``); an API call with the cookie that
-changes something sends it as ``X-CSRF-Token`` (``csrf_headers``).
+logs in through ``POST /login``, so it holds a real session cookie. Like the pages' htmx
+(``hx-headers`` on the body), the client sends the session's CSRF token as ``X-CSRF-Token``
+on every request; ``csrf_header=False`` leaves it out, for tests of plain forms, which post
+the token the page itself carries (``form_token``).
 """
 
 from __future__ import annotations
@@ -51,13 +52,15 @@ def csrf_headers(client: TestClient[Litestar]) -> dict[str, str]:
 def staff_client(runtime: NodeRuntime) -> Iterator[StaffClientFactory]:
     opened: list[TestClient[Litestar]] = []
 
-    def make(*roles: Role, user: str = "") -> TestClient[Litestar]:
+    def make(*roles: Role, user: str = "", csrf_header: bool = True) -> TestClient[Litestar]:
         name = user or "-".join(sorted(str(r) for r in roles)) or "can-bo"
         make_user(runtime.db, name, *roles)
         client = TestClient(app=create_app(runtime))
         client.__enter__()
         opened.append(client)
         log_in(client, name)
+        if csrf_header:
+            client.headers.update(csrf_headers(client))
         return client
 
     yield make

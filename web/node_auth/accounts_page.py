@@ -17,7 +17,7 @@ from node.accounts import passwords, users
 from node.runtime import NodeRuntime
 from rules.actor import Actor, Role
 from rules.errors import DossierError
-from rules.permissions import ROLE_LABELS_VI, Operation, may
+from rules.permissions import Operation, may
 from web.json_api.identity import CurrentActor
 from web.page_kit.i18n import vi
 from web.staff_pages.navigation import staff_page
@@ -33,6 +33,12 @@ DONE = {
     "enabled": vi("Đã mở lại tài khoản."),
     "unlocked": vi("Đã mở khóa đăng nhập."),
     "password": vi("Đã đặt mật khẩu mới; tài khoản phải đăng nhập lại."),
+}
+ROLE_LABELS = {
+    Role.RECEPTION: vi("Cán bộ tiếp nhận"),
+    Role.PROCESSING: vi("Chuyên viên xử lý"),
+    Role.LEADER: vi("Lãnh đạo"),
+    Role.ADMIN: vi("Quản trị"),
 }
 FIELD_LABELS = {"user": "username", "role": "roles"}
 
@@ -76,7 +82,7 @@ class AccountsPage(Controller):
             actor=actor,
             status_code=status_code,
             accounts=users.list_users(runtime.db, actor),
-            roles=[(r.value, ROLE_LABELS_VI[r]) for r in Role],
+            roles=[(r.value, ROLE_LABELS[r]) for r in Role],
             values=values or {"language": "vi", "roles": []},
             errors=errors or {},
             done=DONE.get(done, ""),
