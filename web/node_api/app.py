@@ -17,6 +17,7 @@ from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
 from web.node_api.sync_status import SyncController
+from web.node_api.users import UsersController
 from web.node_auth.middleware import AuthMiddleware
 from web.node_auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
 from web.page_kit.rendering import template_config
@@ -42,6 +43,7 @@ def create_app(
             ReferenceController,
             IngestController,
             SyncController,
+            UsersController,
             healthz,
             docs_assets(),
             *STAFF_PAGE_HANDLERS,

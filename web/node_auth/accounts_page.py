@@ -49,7 +49,7 @@ class AddForm:
     display_name: str = ""
     password: str = ""
     language: str = "vi"
-    roles: list[str] = field(default_factory=list)
+    roles: str | list[str] = field(default_factory=list)  # one checkbox ticked: a str
 
 
 @dataclass
