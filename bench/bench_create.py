@@ -34,7 +34,10 @@ import uuid6
 import uvicorn
 from litestar import Litestar, get, post
 
+from cli.common import operator
 from cli.init_cmd import initialise
+from node.accounts import tokens, users
+from node.runtime import open_node
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +119,7 @@ class Server:
     url: str
     path: str  # the endpoint that creates
     process: subprocess.Popen[bytes]
+    token: str = ""  # the node's API token: creates go through authentication like a script's
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU of the server process so far (Linux /proc; None elsewhere)."""
@@ -140,10 +144,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def spawn(name: str, argv: list[str], port: int, path: str, log: Path) -> Server:
+def spawn(name: str, argv: list[str], port: int, path: str, log: Path, token: str = "") -> Server:
     with open(log, "ab") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    server = Server(name, f"http://127.0.0.1:{port}", path, process)
+    server = Server(name, f"http://127.0.0.1:{port}", path, process, token)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # poll until it answers; start-up time varies
         if process.poll() is not None:
@@ -244,7 +248,9 @@ class Pool:
         self.host, self.port = host, int(port)
         self.request = (
             f"POST {server.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(CREATE_BODY)}\r\n\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(CREATE_BODY)}\r\n"
+            + (f"Authorization: Bearer {server.token}\r\n" if server.token else "")
+            + "\r\n"
         ).encode() + CREATE_BODY
         self.idle: list[Connection] = []
 
@@ -344,6 +350,7 @@ def alternate(servers: list[Server], load: Load, rounds: int) -> dict[str, LoadR
 
 def start(name: str, work: Path) -> Server:
     port = free_port()
+    token = ""
     if name == "bare":
         code = "import sys; from pathlib import Path; from bench.bench_create import serve_bare; "
         code += "serve_bare(Path(sys.argv[1]), int(sys.argv[2]))"
@@ -352,10 +359,21 @@ def start(name: str, work: Path) -> Server:
     else:
         data_dir = work / "node"
         initialise(data_dir, "000.00.15.H42", "xa-bench", calendars=True, sample_catalog=True)
+        token = bench_token(data_dir)
         argv = [sys.executable, "-m", "cli", "serve", "--data-dir", str(data_dir)]
         argv += ["--port", str(port)]
         path = "/api/v1/dossiers"
-    return spawn(name, argv, port, path, work / f"{name}.log")
+    return spawn(name, argv, port, path, work / f"{name}.log", token)
+
+
+def bench_token(data_dir: Path) -> str:
+    """An account of the reception role and its API token, as a province script would use."""
+    rt = open_node(data_dir)
+    try:
+        users.add(rt.db, operator("bench"), "bench", ["reception"], "bench-password-1")
+        return tokens.create(rt.db, operator("bench"), "bench", "bench")[1]
+    finally:
+        rt.close()
 
 
 def measure(work: Path, args: argparse.Namespace) -> dict[str, dict[str, LoadResult]]:

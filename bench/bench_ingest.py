@@ -41,7 +41,7 @@ from bench.ingest_ceiling import decode_seconds
 from cli.init_cmd import initialise
 from node.dossier_service import PersonIn, ReceiveRequest, receive
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from scanner_ingest.slip import slip_png
 
 AIM_RATIO = 0.70  # ingest MB/s at least 70 % of cp + sha256sum
@@ -161,7 +161,7 @@ def _dossier(rt: NodeRuntime, i: int) -> str:
         applicant=PersonIn(full_name=f"Nguyễn Văn {i}"),
         channel="in_person",
     )
-    return receive(rt, req, machine("bench")).code
+    return receive(rt, req, seeding_machine("bench")).code
 
 
 def receipts(rt: NodeRuntime) -> list[tuple[str, str, int, str]]:

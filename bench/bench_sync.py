@@ -49,7 +49,7 @@ from bench.sync_slow import bench_slow
 from node import event_log
 from node.dossier_service import receive
 from node.runtime import open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from sync import topics, wire
 from sync.topics import Lane
 from tests.support.mosquitto import Mosquitto
@@ -235,7 +235,7 @@ def bench_latency(work: Path, broker: Mosquitto, args: argparse.Namespace) -> Fi
         begin = time.monotonic() + 0.1
         for i in range(count):
             time.sleep(max(0.0, begin + i / args.latency_rate - time.monotonic()))
-            receive(rt, REQUEST, machine("bench"))
+            receive(rt, REQUEST, seeding_machine("bench"))
             committed.append(time.monotonic())
         head = event_log.head_seq(rt.db.read(), node_id)
         watch.wait_for(head, timeout=60)

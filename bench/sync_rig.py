@@ -27,7 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from node.dossier_service import attach_document
 from node.runtime import NodeRuntime
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from storage.db import scalar
 from sync import wire
 from tests.support.mosquitto import plain_config
@@ -183,7 +183,7 @@ def attach_random_file(rt: NodeRuntime, tmp: Path, size: int) -> tuple[str, int]
         role="result",
         copy_kind="electronic",
         filename=source.name,
-        actor=machine("bench"),
+        actor=seeding_machine("bench"),
     )
     return blob.sha256, blob.size
 

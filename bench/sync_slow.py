@@ -29,7 +29,7 @@ from bench.sync_rig import (
 from node import event_log
 from node.dossier_service import receive
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import REQUEST, Central, add_dossiers, make_node
 from tests.support.wait import wait_until
@@ -67,7 +67,7 @@ def _restart(central: Central) -> Central:
 def _new_dossier(rt: NodeRuntime, node_id: str) -> tuple[int, int, float]:
     """Receive one dossier now: (its last seq, bytes pending before it, when)."""
     pending = outbox.pending_event_stats(rt.db.read(), node_id)[1]
-    receive(rt, REQUEST, machine("bench"))
+    receive(rt, REQUEST, seeding_machine("bench"))
     return event_log.head_seq(rt.db.read(), node_id), pending, time.monotonic()
 
 

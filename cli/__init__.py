@@ -14,6 +14,8 @@ from cli.pki_cmd import pki_group
 from cli.reference_cmd import calendar_group, catalog_group
 from cli.serve_cmd import serve_cmd
 from cli.sync_cmd import sync_group
+from cli.token_cmd import token_group
+from cli.user_cmd import user_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +37,8 @@ for command in (
     ingest_group,
     central_group,
     digest_cmd,
+    user_group,
+    token_group,
 ):
     cli.add_command(command)
 

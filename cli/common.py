@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from node.runtime import NodeRuntime, open_node
-from rules.actor import Actor, Role
+from rules.actor import STAFF_ROLES, Actor
 from settings.loading import ConfigError
 from settings.node import default_data_dir
 from storage.db import DatabaseError
@@ -53,5 +53,6 @@ def opened_node(data_dir: Path) -> Iterator[NodeRuntime]:
 
 def operator(name: str) -> Actor:
     """The person at the command line, named by ``--actor``/``--user``: the machine's
-    administrator (whoever can run the command can open its database)."""
-    return Actor(user_id=name, display_name=name, roles=frozenset({Role.ADMIN}))
+    administrator, holding every role (whoever can run the command can open its database,
+    so a role check here would protect nothing)."""
+    return Actor(user_id=name, display_name=name, roles=STAFF_ROLES)

@@ -8,14 +8,15 @@ from pathlib import Path
 import click
 
 from cli.common import fail
+from cli.demo_accounts import create_demo_accounts, describe
 from cli.demo_stack import DemoError, start_broker, start_central, stop_all
 from cli.init_cmd import initialise
 from cli.serve_cmd import serve_node
 from node.dossier_service import PersonIn, ReceiveRequest, receive, transition
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
 from rules.clock import utc_now
 from rules.lifecycle import Action
+from rules.permissions import seeding_machine
 from rules.transitions import TransitionRequest
 from settings import node as config_mod
 from settings.loading import ConfigError
@@ -47,10 +48,13 @@ def seed(rt: NodeRuntime) -> int:
             components=["Tờ khai theo mẫu"],
             received_at=now - timedelta(days=days_ago),
         )
-        state = receive(rt, req, machine("demo"))
+        state = receive(rt, req, seeding_machine("demo"))
         for action in actions:
             transition(
-                rt, state.id, TransitionRequest(Action(action), note="dữ liệu mẫu"), machine("demo")
+                rt,
+                state.id,
+                TransitionRequest(Action(action), note="dữ liệu mẫu"),
+                seeding_machine("demo"),
             )
     return len(SAMPLE_DOSSIERS)
 
@@ -95,15 +99,18 @@ def demo_cmd(data_dir: Path, host: str, port: int, central_port: int, broker_por
                 click.echo(line)
             rt = open_node(node_dir)
             click.echo(f"seeded {seed(rt)} sample dossiers")
+            create_demo_accounts(rt, data_dir)
         else:
             rt = open_node(node_dir)
     except (ConfigError, DatabaseError, DemoError) as exc:
         fail(str(exc))
         return
     click.echo(
-        f"commune node {DEMO_NODE}: http://{host}:{port}/api/v1/dossiers "
-        f"(OpenAPI http://{host}:{port}/schema)"
+        f"commune node {DEMO_NODE}: staff pages http://{host}:{port}/login, API "
+        f"http://{host}:{port}/api/v1/dossiers (OpenAPI http://{host}:{port}/schema)"
     )
+    for line in describe(data_dir):
+        click.echo(line)
     click.echo(
         f"city data centre: http://127.0.0.1:{central_port}/api/v1/nodes "
         f"(OpenAPI http://127.0.0.1:{central_port}/schema)"

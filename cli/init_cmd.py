@@ -13,6 +13,7 @@ from node.schema import migrate
 from rules import reference_entries
 from rules.actor import machine
 from rules.clock import to_utc_iso, utc_now
+from rules.permissions import Operation
 from settings import node as config_mod
 from settings.loading import ConfigError
 from settings.sync import SyncSettings
@@ -65,10 +66,10 @@ def initialise(
                 (node_id, agency_code, to_utc_iso(utc_now())),
             )
             days = reference_data.import_calendar(
-                conn, node_id, machine("motcua-init"), calendar_entries
+                conn, node_id, machine("motcua-init", Operation.IMPORT_CALENDAR), calendar_entries
             )
             procedures = reference_data.import_catalog(
-                conn, node_id, machine("motcua-init"), catalog_entries
+                conn, node_id, machine("motcua-init", Operation.IMPORT_CATALOG), catalog_entries
             )
     finally:
         conn.close()

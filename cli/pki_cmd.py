@@ -113,6 +113,31 @@ def issue_node_cmd(pki_dir: Path, node_id: str, days: int, force: bool) -> None:
     click.echo(f"key: {issued.key}")
 
 
+@pki_group.command(name="issue-web")
+@_dir_option
+@click.argument("node_id", callback=_node_id)
+@click.option(
+    "--hostname",
+    "hostnames",
+    multiple=True,
+    required=True,
+    help="The node's LAN IP address or host name as staff browsers type it (repeatable).",
+)
+@_days_option
+@click.option("--force", is_flag=True, help="Replace an existing web certificate of this node.")
+def issue_web_cmd(
+    pki_dir: Path, node_id: str, hostnames: tuple[str, ...], days: int, force: bool
+) -> None:
+    """Issue the HTTPS certificate of node NODE_ID's web port (staff pages and API).
+
+    Copy web/NODE_ID.crt and web/NODE_ID.key to the node and name them in its motcua.toml
+    (api.tls_cert_file, api.tls_key_file); staff PCs trust ca.crt once.
+    """
+    issued = pki.issue_web(pki_dir, node_id, hostnames, days=days, force=force)
+    click.echo(f"certificate: {issued.cert}")
+    click.echo(f"key: {issued.key}")
+
+
 @pki_group.command(name="issue-central")
 @_dir_option
 @click.argument("name", callback=_central_name)

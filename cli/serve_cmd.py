@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cli.common import data_dir_option, fail
+from cli.listen_check import ListenRefused, tls_files
 from cli.logging_setup import configure_logging
 from node.runtime import NodeRuntime, open_node
 from scanner_ingest.service import IngestService
@@ -24,15 +25,28 @@ from web.node_api.app import create_app
 @data_dir_option
 @click.option("--host", default=None, help="Address to listen on [default: api.host, 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [default: api.port, 8080].")
-def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
-    """Serve the node's API until stopped."""
+@click.option(
+    "--plain-http-on-lan",
+    is_flag=True,
+    help="Serve plain HTTP on a non-loopback address (only behind your own TLS proxy).",
+)
+def serve_cmd(data_dir: Path, host: str | None, port: int | None, plain_http_on_lan: bool) -> None:
+    """Serve the node's staff pages and API until stopped (HTTPS when api.tls_cert_file is
+    set; plain HTTP only on 127.0.0.1 otherwise)."""
     try:
         runtime = open_node(data_dir)
     except (ConfigError, DatabaseError) as exc:
         fail(str(exc))
         return
+    address = host or runtime.config.api.host
+    try:
+        tls = tls_files(runtime.config.api, data_dir, address, plain_http_on_lan)
+    except ListenRefused as exc:
+        runtime.close()
+        fail(str(exc))
+        return
     configure_logging()
-    serve_node(runtime, host or runtime.config.api.host, port or runtime.config.api.port)
+    serve_node(runtime, address, port or runtime.config.api.port, tls=tls)
 
 
 def serve_node(
@@ -41,6 +55,7 @@ def serve_node(
     port: int,
     log_level: str = "info",
     on_shutdown: Sequence[Callable[[], object]] = (),
+    tls: tuple[str, str] | None = None,
 ) -> None:
     """The API with ingest and replication as configured, until a signal stops it."""
     # Ingest runs in the background while the API serves, when drop folders are configured
@@ -72,4 +87,4 @@ def serve_node(
             *on_shutdown,
         ],
     )
-    serve_http(app, host, port, log_level)
+    serve_http(app, host, port, log_level, tls)

@@ -32,6 +32,7 @@ from rules.event_kinds import (
 from rules.event_record import EventRecord
 from rules.lifecycle import Status
 from rules.lookup_pin import PIN_LENGTH
+from rules.permissions import Operation, require
 from rules.projection import DossierState, apply
 from rules.transitions import TransitionRequest, check_note, decide_transition
 from rules.work_calendar import WorkCalendar
@@ -117,6 +118,7 @@ def issue_code(rt: NodeRuntime, conn: apsw.Connection, moment: datetime) -> str:
 
 
 def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
+    require(actor, Operation.CREATE_DOSSIER)
     now = utc_now()
     if req.channel not in CHANNELS:
         raise DossierError(f"channel must be one of {', '.join(CHANNELS)}", "channel")
@@ -208,6 +210,7 @@ def _load(conn: apsw.Connection, dossier_id: str) -> DossierState:
 def transition(
     rt: NodeRuntime, dossier_id: str, req: TransitionRequest, actor: Actor
 ) -> DossierState:
+    require(actor, req.action)
     check_note(req)
     now = utc_now()
 
@@ -261,6 +264,7 @@ def attach_document_in(
     """:func:`attach_document` inside the caller's write transaction (``rt.db.write()`` or
     ``rt.db.submit``),
     so the caller can commit its own rows (e.g. a scan receipt) with the event."""
+    require(actor, Operation.ATTACH_DOCUMENT)
     if role not in ROLES:
         raise DossierError(f"role must be one of {', '.join(ROLES)}", "role")
     if copy_kind not in COPY_KINDS:
@@ -284,7 +288,8 @@ def attach_document_in(
     return state, record
 
 
-def get(rt: NodeRuntime, dossier_id: str) -> tuple[DossierState, list[EventRecord]]:
+def get(rt: NodeRuntime, dossier_id: str, actor: Actor) -> tuple[DossierState, list[EventRecord]]:
+    require(actor, Operation.READ_DOSSIERS)
     conn = rt.db.read()
     state = _load(conn, dossier_id)
     return state, event_log.for_stream(conn, dossier_id)

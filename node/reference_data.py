@@ -16,6 +16,7 @@ import msgspec
 from node import event_log
 from rules.actor import Actor
 from rules.event_kinds import CalendarDaySet, ProcedureUpserted
+from rules.permissions import Operation, require
 from rules.reference_entries import (
     CalendarEntry,
     ProcedureEntry,
@@ -87,6 +88,7 @@ def import_catalog(
     conn: apsw.Connection, origin: str, actor: Actor, entries: list[ProcedureEntry]
 ) -> int:
     """Append an event per changed entry and project it; the caller holds the transaction."""
+    require(actor, Operation.IMPORT_CATALOG)
     changed = 0
     for e in entries:
         body = procedure_event(e)
@@ -109,6 +111,7 @@ def same_procedure(p: Procedure, b: ProcedureUpserted) -> bool:
 def import_calendar(
     conn: apsw.Connection, origin: str, actor: Actor, entries: list[CalendarEntry]
 ) -> int:
+    require(actor, Operation.IMPORT_CALENDAR)
     changed = 0
     for e in entries:
         body = calendar_event(e)

@@ -12,6 +12,7 @@ import hashlib
 
 import apsw
 
+from node.accounts.schema import m008_accounts
 from storage.migrations import Migration, apply_migrations
 
 
@@ -290,6 +291,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_sync", m005_sync),
     ("006_quarantined_files", m006_quarantined_files),
     ("007_same_day_unit", m007_same_day_unit),
+    ("008_accounts", m008_accounts),
 ]
 
 

@@ -29,6 +29,9 @@ class Actor(msgspec.Struct, frozen=True):
     user_id: str
     display_name: str = ""
     roles: frozenset[Role] = frozenset()
+    # A machine's own operations (rules.permissions names them), held without a staff role:
+    # a scanner folder attaches documents and nothing else.
+    grants: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.user_id.strip():
@@ -38,6 +41,7 @@ class Actor(msgspec.Struct, frozen=True):
         return role in self.roles
 
 
-def machine(user_id: str) -> Actor:
-    """A process acting on its own (a scanner folder, the demo, an import): no staff role."""
-    return Actor(user_id=user_id, display_name=user_id)
+def machine(user_id: str, *grants: str) -> Actor:
+    """A process acting on its own (a scanner folder, the demo, an import): no staff role,
+    only the operations named in ``grants`` (values of rules.permissions' table keys)."""
+    return Actor(user_id=user_id, display_name=user_id, grants=frozenset(grants))

@@ -23,6 +23,7 @@ from node import dossier_store
 from node.dossier_service import attach_document_in
 from node.runtime import NodeRuntime
 from rules.actor import machine
+from rules.permissions import Operation
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.qr_matching import Segment
 from scanner_ingest.receipts import Part, PartState
@@ -74,7 +75,7 @@ def file_parts(
                 role=folder.role,
                 copy_kind=folder.copy_kind,
                 filename=filename,
-                actor=machine(folder.actor),
+                actor=machine(folder.actor, Operation.ATTACH_DOCUMENT),
             )
             state, dossier_id, event_id = "attached", dossier.id, record.id
         rows.append(

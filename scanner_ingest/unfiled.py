@@ -18,6 +18,7 @@ from node.dossier_service import DossierError, NotFound, attach_document_in
 from node.runtime import NodeRuntime
 from rules.actor import Actor
 from rules.clock import to_local_iso, to_utc_iso, utc_now
+from rules.permissions import Operation, require
 from scanner_ingest import receipts
 from storage.blob_store import BlobInfo
 
@@ -139,6 +140,7 @@ def _waiting(conn: apsw.Connection, part_id: str) -> receipts.Part:
 
 def assign(rt: NodeRuntime, part_id: str, req: AssignRequest, actor: Actor) -> UnfiledOut:
     """Attach the part to the dossier (one ``document_attached`` event by ``actor``)."""
+    require(actor, Operation.ASSIGN_SCAN)
     if (req.dossier_id is None) == (req.dossier_code is None):
         raise DossierError("give exactly one of dossier_id and dossier_code", "dossier_id")
     with rt.db.write() as conn:
@@ -179,6 +181,7 @@ def assign(rt: NodeRuntime, part_id: str, req: AssignRequest, actor: Actor) -> U
 
 def reject(rt: NodeRuntime, part_id: str, req: RejectRequest, actor: Actor) -> UnfiledOut:
     """Mark the part rejected (not a document of any dossier); its bytes are kept."""
+    require(actor, Operation.REJECT_SCAN)
     if not req.note.strip():
         raise DossierError("a rejection needs a note saying why", "note")
     with rt.db.write() as conn:

@@ -38,6 +38,18 @@ class NodeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class ApiSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8080
+    # HTTPS: the node's server certificate and key ('motcua pki issue-web'). Without them the
+    # node serves plain HTTP only on a loopback address, unless plain_http_on_lan is true.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    plain_http_on_lan: bool = False
+
+
+class AuthSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # A session ends after this long without a request (covers the lunch break) ...
+    session_idle_minutes: int = 240
+    # ... and this long after log-in whatever happens (one office day, then log in again).
+    session_max_hours: int = 14
 
 
 class DocumentSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -49,6 +61,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     node: NodeSettings
     office_hours: OfficeHoursSettings = msgspec.field(default_factory=OfficeHoursSettings)
     api: ApiSettings = msgspec.field(default_factory=ApiSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     documents: DocumentSettings = msgspec.field(default_factory=DocumentSettings)
     ingest: IngestSettings = msgspec.field(default_factory=IngestSettings)
     sync: SyncSettings = msgspec.field(default_factory=SyncSettings)
@@ -80,6 +93,12 @@ def validate(config: Config, source: str) -> Config:
     check_office_periods(config.office_hours.periods, source)
     if not 0 < config.api.port < 65536:
         raise ConfigError(f"{source}: api.port {config.api.port} is not a TCP port")
+    if bool(config.api.tls_cert_file) != bool(config.api.tls_key_file):
+        raise ConfigError(f"{source}: api.tls_cert_file and api.tls_key_file go together")
+    if config.auth.session_idle_minutes < 1 or config.auth.session_max_hours < 1:
+        raise ConfigError(
+            f"{source}: auth.session_idle_minutes and auth.session_max_hours must be at least 1"
+        )
     validate_sync(config.sync, source)
     validate_office(config.office, source)
     return config
@@ -111,6 +130,14 @@ periods = [{periods}]
 [api]
 host = "{config.api.host}"
 port = {config.api.port}
+# HTTPS for the office LAN: files from 'motcua pki issue-web' (see README, "HTTPS on the LAN").
+tls_cert_file = "{config.api.tls_cert_file}"
+tls_key_file = "{config.api.tls_key_file}"
+
+[auth]
+# Log-in sessions: idle limit (minutes) and absolute limit (hours).
+session_idle_minutes = {config.auth.session_idle_minutes}
+session_max_hours = {config.auth.session_max_hours}
 
 [documents]
 # Largest upload accepted, in bytes.

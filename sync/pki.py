@@ -89,6 +89,10 @@ class PkiDir:
         d = self.root / "nodes"
         return Issued(node_id, d / f"{node_id}.crt", d / f"{node_id}.key")
 
+    def web(self, node_id: str) -> Issued:
+        d = self.root / "web"
+        return Issued(node_id, d / f"{node_id}.crt", d / f"{node_id}.key")
+
     def central(self, name: str) -> Issued:
         d = self.root / "central"
         return Issued(CENTRAL_PREFIX + name, d / f"{name}.crt", d / f"{name}.key")
@@ -213,8 +217,39 @@ def issue_central(
     )
 
 
+def issue_web(
+    root: Path,
+    node_id: str,
+    hostnames: Sequence[str],
+    *,
+    days: int = LEAF_DAYS,
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> Issued:
+    """Issue the server certificate of a node's web port (HTTPS on the office LAN) for the
+    names and addresses staff browsers use to reach it (at least one)."""
+    try:
+        validate_node_id(node_id)
+    except TopicError as exc:
+        raise PkiError(str(exc)) from None
+    if not hostnames:
+        raise PkiError("name the node's LAN address or host name (--hostname, repeatable)")
+    names = [validate_hostname(h) for h in hostnames]
+    pki = PkiDir(root)
+    target = pki.web(node_id)
+    usage = ExtendedKeyUsageOID.SERVER_AUTH
+    return _issue_client(pki, target, days=days, force=force, now=now, usage=usage, alt=names)
+
+
 def _issue_client(
-    pki: PkiDir, target: Issued, *, days: int, force: bool, now: dt.datetime | None
+    pki: PkiDir,
+    target: Issued,
+    *,
+    days: int,
+    force: bool,
+    now: dt.datetime | None,
+    usage: x509.ObjectIdentifier = ExtendedKeyUsageOID.CLIENT_AUTH,
+    alt: Sequence[x509.GeneralName] = (),
 ) -> Issued:
     _check_days(days)
     ca_cert, ca_key = _load_ca(pki)
@@ -229,9 +264,10 @@ def _issue_client(
         ca_key,
         target.common_name,
         key,
-        ExtendedKeyUsageOID.CLIENT_AUTH,
+        usage,
         now or dt.datetime.now(dt.UTC),
         days,
+        alt_names=alt,
     )
     target.cert.parent.mkdir(mode=0o700, exist_ok=True)
     # Key first: a certificate on disk always has its key beside it.

@@ -11,11 +11,12 @@ from litestar.testing import TestClient
 
 from cli.init_cmd import initialise
 from node.runtime import NodeRuntime, open_node
+from tests.support.accounts import api_client
 from tests.support.live_node import LiveNode, start_node
-from web.node_api.app import create_app
 
 AGENCY = "000.00.15.H42"
 NODE_ID = "xa-test"
+API_USER = "can-bo"
 
 # Real brokers, a PKI, a fault proxy and PostgreSQL, for every folder of tests.
 pytest_plugins = [
@@ -43,7 +44,9 @@ def runtime(node_dir: Path) -> Iterator[NodeRuntime]:
 
 @pytest.fixture
 def client(runtime: NodeRuntime) -> Iterator[TestClient[Litestar]]:
-    with TestClient(app=create_app(runtime)) as test_client:
+    """The node's API as a script sees it: an account holding every staff role (``can-bo``),
+    authenticated by its API token (no CSRF token needed)."""
+    with api_client(runtime, API_USER) as test_client:
         yield test_client
 
 

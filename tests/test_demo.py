@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.demo_accounts import TOKEN_FILE
 from tests.support.live_node import free_port
 from tests.support.wait import wait_until
 
@@ -55,7 +56,14 @@ def test_demo_runs_node_and_city_and_stops_cleanly(tmp_path: Path) -> None:
             return bool(node["online"] and node["dossiers"] == 6 and node["pending_estimate"] == 0)
 
         wait_until(replicated, timeout=60, interval=0.2, what=f"replication ({log.read_text()})")
-        page = httpx.get(f"http://127.0.0.1:{node_port}/api/v1/dossiers").json()
+        token = (tmp_path / "demo" / TOKEN_FILE).read_text().strip()
+        assert token in log.read_text()
+        anonymous = httpx.get(f"http://127.0.0.1:{node_port}/api/v1/dossiers")
+        assert anonymous.status_code == 401
+        page = httpx.get(
+            f"http://127.0.0.1:{node_port}/api/v1/dossiers",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
         assert page["total"] == 6
         assert "commune node demo-xa-1" in log.read_text()
     finally:

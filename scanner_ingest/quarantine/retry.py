@@ -19,6 +19,7 @@ from node.dossier_service import NotFound
 from node.runtime import NodeRuntime
 from rules.actor import Actor
 from rules.clock import to_utc_iso, utc_now
+from rules.permissions import Operation, require
 from scanner_ingest import folders as folders_mod
 from scanner_ingest import reasons
 from scanner_ingest.folders import DropFolder
@@ -80,6 +81,7 @@ def list_items(rt: NodeRuntime) -> list[QuarantinedOut]:
 
 def retry(rt: NodeRuntime, quarantine_id: str, actor: Actor) -> RetryOut:
     """Put the quarantined file back where ingest will take it again."""
+    require(actor, Operation.RETRY_QUARANTINE)
     q = records.get_waiting(rt.db.read(), quarantine_id)
     folder = None if q is None else _folders(rt).get(q.folder)
     if q is None or folder is None or not records.in_place(q):

@@ -12,7 +12,7 @@ import pytest
 
 from node.dossier_service import PersonIn, ReceiveRequest, attach_document, receive
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from storage.blob_store import BlobInfo
 from tests.central.loopback import City
 from tests.node.helpers import PROCEDURE
@@ -21,7 +21,7 @@ from uplink.node_link import NodeLink
 
 def attach(rt: NodeRuntime, tmp_path: Path, name: str, data: bytes) -> BlobInfo:
     dossier = receive(
-        rt, ReceiveRequest(PROCEDURE, PersonIn("Trần Thị Bình"), "in_person"), machine("t")
+        rt, ReceiveRequest(PROCEDURE, PersonIn("Trần Thị Bình"), "in_person"), seeding_machine("t")
     )
     source = tmp_path / name
     source.write_bytes(data)
@@ -34,7 +34,7 @@ def attach(rt: NodeRuntime, tmp_path: Path, name: str, data: bytes) -> BlobInfo:
         role="component",
         copy_kind="original",
         filename=name,
-        actor=machine("test"),
+        actor=seeding_machine("test"),
     )
     return blob
 

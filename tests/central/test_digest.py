@@ -13,13 +13,14 @@ from central import city_actions
 from central.runtime import CentralRuntime, open_central
 from cli import cli
 from cli.central_cmd import initialise
+from cli.common import operator
 from cli.digest_cmd import central_digest, node_digest
 from node import dossier_service, event_log
 from node.dossier_service import ReceiveRequest
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
 from rules.clock import utc_now
 from rules.lifecycle import Action
+from rules.permissions import seeding_machine
 from rules.transitions import TransitionRequest
 from sync import wire
 from sync.topics import Lane, up
@@ -48,11 +49,13 @@ def node(node_dir: Path) -> Iterator[NodeRuntime]:
 def work_at_the_node(node: NodeRuntime, tmp_path: Path) -> str:
     """Dossiers, transitions and a scanned document, through the node's own services."""
     first = dossier_service.receive(
-        node, convert(create_body(), ReceiveRequest), machine("staff-1")
+        node, convert(create_body(), ReceiveRequest), seeding_machine("staff-1")
     )
     post = convert(create_body(channel="post"), ReceiveRequest)
-    dossier_service.receive(node, post, machine("staff-1"))
-    dossier_service.transition(node, first.id, TransitionRequest(Action.START), machine("staff-1"))
+    dossier_service.receive(node, post, seeding_machine("staff-1"))
+    dossier_service.transition(
+        node, first.id, TransitionRequest(Action.START), seeding_machine("staff-1")
+    )
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 30)
     info = node.blobs.put_file(scan)
@@ -64,7 +67,7 @@ def work_at_the_node(node: NodeRuntime, tmp_path: Path) -> str:
         role="component",
         copy_kind="original",
         filename="scan.pdf",
-        actor=machine("staff-1"),
+        actor=seeding_machine("staff-1"),
     )
     return first.id
 
@@ -122,13 +125,18 @@ def test_node_and_city_digests_are_equal_once_converged(
     # The city acts on the dossier; until the node applied it, the digests differ.
     request = TransitionRequest(Action.REQUEST_SUPPLEMENT, note="Thiếu giấy khai sinh")
     city_actions.transition(
-        city.store, dossier, request, machine("so-tu-phap"), city.config.office_periods(), utc_now()
+        city.store,
+        dossier,
+        request,
+        seeding_machine("so-tu-phap"),
+        city.config.office_periods(),
+        utc_now(),
     )
     assert node_digest(node.data_dir) != central_digest(city.data_dir, NODE_ID)
     apply_down(node, city)
     assert node_digest(node.data_dir) == central_digest(city.data_dir, NODE_ID)
     # The node's projection of the city's event is the city's projection.
-    node_state, _ = dossier_service.get(node, dossier)
+    node_state, _ = dossier_service.get(node, dossier, operator("test"))
     view = city.store.get_dossier(dossier)
     assert view is not None and node_state == view.state and node_state.status == 5
 

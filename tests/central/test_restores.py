@@ -17,7 +17,7 @@ from node import event_log
 from node.backup import backup
 from node.dossier_service import PersonIn, ReceiveRequest, receive
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from tests.central.loopback import NODE, City
 from tests.node.helpers import PROCEDURE
 from uplink import outbox
@@ -29,7 +29,9 @@ from uplink.status import status
 def work(rt: NodeRuntime, dossiers: int) -> None:
     for _ in range(dossiers):
         receive(
-            rt, ReceiveRequest(PROCEDURE, PersonIn("Nguyễn Văn An"), "in_person"), machine("test")
+            rt,
+            ReceiveRequest(PROCEDURE, PersonIn("Nguyễn Văn An"), "in_person"),
+            seeding_machine("test"),
         )
 
 

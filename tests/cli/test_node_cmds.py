@@ -204,7 +204,7 @@ def test_calendar_import_changes_due_dates(node_dir: Path, tmp_path: Path) -> No
     node = start_node(node_dir)
     try:
         body = create_body(received_at="2026-04-20T09:00:00+07:00")
-        dossier = httpx.post(f"{node.url}/api/v1/dossiers", json=body).json()
+        dossier = httpx.post(f"{node.url}/api/v1/dossiers", json=body, headers=node.headers).json()
         # 5 working days from Mon 20 Apr: 22, 23, 24, Sat 25 (make-up), 28 (27 is a day off).
         assert dossier["due_at"] == "2026-04-28T17:00:00+07:00"
     finally:
@@ -214,7 +214,7 @@ def test_calendar_import_changes_due_dates(node_dir: Path, tmp_path: Path) -> No
 def test_backup_while_serving_is_consistent_and_usable(node_dir: Path, tmp_path: Path) -> None:
     node = start_node(node_dir)
     try:
-        with httpx.Client(base_url=node.url) as http:
+        with node.http() as http:
             ids = [http.post("/api/v1/dossiers", json=create_body()).json()["id"] for _ in range(5)]
             http.post(
                 f"/api/v1/dossiers/{ids[0]}/documents",
@@ -234,7 +234,7 @@ def test_backup_while_serving_is_consistent_and_usable(node_dir: Path, tmp_path:
     assert "dossiers in status 2: 5" in check.stdout
     restored = start_node(out)
     try:
-        got = httpx.get(f"{restored.url}/api/v1/dossiers/{ids[0]}").json()
+        got = httpx.get(f"{restored.url}/api/v1/dossiers/{ids[0]}", headers=restored.headers).json()
         assert got["documents"][0]["size"] == len(b"%PDF-1.4 backup me")
     finally:
         restored.stop()
@@ -243,10 +243,13 @@ def test_backup_while_serving_is_consistent_and_usable(node_dir: Path, tmp_path:
 def test_check_reports_a_missing_document_file(node_dir: Path) -> None:
     node = start_node(node_dir)
     try:
-        d = httpx.post(f"{node.url}/api/v1/dossiers", json=create_body()).json()
+        d = httpx.post(
+            f"{node.url}/api/v1/dossiers", json=create_body(), headers=node.headers
+        ).json()
         doc = httpx.post(
             f"{node.url}/api/v1/dossiers/{d['id']}/documents",
             files={"file": ("a.pdf", b"%PDF-1.4 gone", "application/pdf")},
+            headers=node.headers,
         ).json()
     finally:
         node.stop()
@@ -272,10 +275,13 @@ def test_check_notes_stored_files_no_document_names(node_dir: Path) -> None:
         rt.close()
     node = start_node(node_dir)
     try:
-        d = httpx.post(f"{node.url}/api/v1/dossiers", json=create_body()).json()
+        d = httpx.post(
+            f"{node.url}/api/v1/dossiers", json=create_body(), headers=node.headers
+        ).json()
         httpx.post(
             f"{node.url}/api/v1/dossiers/{d['id']}/documents",
             files={"file": ("a.pdf", b"%PDF-1.4 kept", "application/pdf")},
+            headers=node.headers,
         ).raise_for_status()
     finally:
         node.stop()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from node.dossier_service import attach_document
 from node.runtime import open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from settings.city import BLOBS_DIR
 from storage.db import scalar
 from tests.support.mosquitto import Mosquitto
@@ -38,7 +38,7 @@ def test_deleted_and_truncated_files_step_aside(tmp_path: Path, broker: Mosquitt
                 role="component",
                 copy_kind="original",
                 filename=source.name,
-                actor=machine("t"),
+                actor=seeding_machine("t"),
             )
             shas.append(blob.sha256)
         deleted, truncated, whole = shas

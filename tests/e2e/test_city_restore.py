@@ -12,7 +12,7 @@ from pathlib import Path
 
 from node.dossier_service import attach_document
 from node.runtime import open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from storage.db import scalar
 from tests.e2e.test_presence import city_row, link_value, push_holiday, wait_city_events
 from tests.support.mosquitto import Mosquitto
@@ -71,7 +71,7 @@ def test_a_city_restored_from_an_old_copy_gets_back_what_it_lost(
             role="component",
             copy_kind="original",
             filename=scan.name,
-            actor=machine("scanner:test"),
+            actor=seeding_machine("scanner:test"),
         )
         wait_converged(node_dir, central, NODE, timeout=60)
         central = restore(central, tmp_path / "city-backup")

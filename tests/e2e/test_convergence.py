@@ -9,7 +9,7 @@ import httpx
 
 from node.dossier_service import attach_document
 from node.runtime import open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from storage.blob_store import BlobInfo
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import (
@@ -43,7 +43,7 @@ def test_long_offline_backlog_converges(tmp_path: Path, broker: Mosquitto) -> No
                 role="component",
                 copy_kind="original",
                 filename=f"scan-{i}.pdf",
-                actor=machine("test"),
+                actor=seeding_machine("test"),
             )
     finally:
         rt.close()

@@ -15,7 +15,7 @@ import pytest
 
 from node.dossier_service import attach_document
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from storage.db import scalar
 from tests.support.fault_proxy import FaultProxy
 from tests.support.mosquitto import Mosquitto
@@ -58,7 +58,7 @@ def busy_office(rt: NodeRuntime, tmp: Path, seed: int) -> Iterator[threading.Eve
                     role="component",
                     copy_kind="original",
                     filename=path.name,
-                    actor=machine("scanner:test"),
+                    actor=seeding_machine("scanner:test"),
                 )
             stop.wait(0.05)
 
@@ -180,7 +180,7 @@ def test_link_cuts_and_stalls_mid_batch_and_mid_chunk(tmp_path: Path, broker: Mo
             role="result",
             copy_kind="electronic",
             filename="big.pdf",
-            actor=machine("t"),
+            actor=seeding_machine("t"),
         )
         sender.start()
         # Cut mid-batch: a few KiB into the upstream bytes of the first connection.

@@ -11,7 +11,7 @@ import httpx
 
 from node.dossier_service import attach_document, receive
 from node.runtime import open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import REQUEST, make_central, make_node, sync_proc
 from tests.support.wait import wait_until
@@ -27,7 +27,7 @@ def test_dossier_overtakes_a_large_file(tmp_path: Path, broker: Mosquitto) -> No
     rt = open_node(node_dir)
     sender = sync_proc(node_dir)
     try:
-        first = receive(rt, REQUEST, machine("test"))
+        first = receive(rt, REQUEST, seeding_machine("test"))
         big = tmp_path / "big.tif"
         big.write_bytes(os.urandom(12 * 1024 * 1024))
         blob = rt.blobs.put_file(big)
@@ -39,13 +39,13 @@ def test_dossier_overtakes_a_large_file(tmp_path: Path, broker: Mosquitto) -> No
             role="component",
             copy_kind="original",
             filename="big.tif",
-            actor=machine("test"),
+            actor=seeding_machine("test"),
         )
         sender.start()
         started = time.monotonic()
         wait_until(lambda: _seen(central.url, first.id), timeout=30, what="the first dossier")
         time.sleep(2.0)  # the file is now well under way
-        urgent = receive(rt, REQUEST, machine("test"))
+        urgent = receive(rt, REQUEST, seeding_machine("test"))
         created = time.monotonic()
         wait_until(lambda: _seen(central.url, urgent.id), timeout=30, what="the urgent dossier")
         overtook = time.monotonic() - created

@@ -12,7 +12,7 @@ import pytest
 
 from node.dossier_service import attach_document
 from node.runtime import open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from settings.city import BLOBS_DIR
 from storage.db import scalar
 from tests.support.fault_proxy import FaultProxy
@@ -58,7 +58,7 @@ def test_a_slow_uplink_drains_once_and_a_new_dossier_is_not_held_back(
         first = str(scalar(rt.db.read(), "SELECT id FROM dossiers LIMIT 1"))
         attach_document(
             rt, first, blob, mime="application/pdf", role="component",
-            copy_kind="original", filename=scan.name, actor=machine("t"),
+            copy_kind="original", filename=scan.name, actor=seeding_machine("t"),
         )  # fmt: skip
         backlog = len(central_log_ids(node_dir, node_id))
         sender.start()

@@ -73,6 +73,7 @@ class Acked:
 @dataclass
 class Round:
     url: str
+    headers: dict[str, str]
     tag: str  # makes every uploaded file's bytes (hence its sha256) unique
     acked: Acked
     first_ok: threading.Event = field(default_factory=threading.Event)
@@ -101,7 +102,7 @@ def _writer(rnd: Round, worker: int) -> None:
     """Write until a request goes unanswered (the server is dead) or is refused."""
     mixed = worker == 0
     n = 0
-    with httpx.Client(base_url=rnd.url, timeout=10.0) as client:
+    with httpx.Client(base_url=rnd.url, headers=rnd.headers, timeout=10.0) as client:
         while True:
             created = _post(rnd, "create", partial(client.post, "/api/v1/dossiers", json=CREATE))
             if created is None:
@@ -230,7 +231,7 @@ def test_acknowledged_writes_survive_sigkill(
         t0 = time.monotonic()
         node = start_node(node_dir)
         starting += time.monotonic() - t0
-        rnd = Round(node.url, f"{seed}-{kill}", acked)
+        rnd = Round(node.url, node.headers, f"{seed}-{kill}", acked)
         _run_round(node, rnd, rng.uniform(*KILL_AFTER_S))
         summary = acked.summary(seed, kill)
         assert not acked.unexpected, f"{summary}: unexpected answers: {acked.unexpected[:3]}"

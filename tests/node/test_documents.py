@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from litestar.testing import TestClient
 
 from node.runtime import NodeRuntime
 from tests.node.helpers import Client, counts, create, create_body
+from tests.support.accounts import api_client
 from tests.support.live_node import LiveNode
 
 # A tiny signed-PDF stand-in: what matters is that not one byte changes.
@@ -142,11 +142,10 @@ def test_upload_over_the_limit_is_413_and_leaves_nothing(node_dir: Path) -> None
         config.read_text().replace("max_upload_bytes = 1073741824", "max_upload_bytes = 1000")
     )
     from node.runtime import open_node
-    from web.node_api.app import create_app
 
     rt = open_node(node_dir)
     try:
-        with TestClient(app=create_app(rt)) as client:
+        with api_client(rt) as client:
             d = client.post("/api/v1/dossiers", json=create_body()).json()
             before = counts(rt)
             r = upload(client, d["id"], b"%PDF-" + b"x" * 2000)
@@ -187,7 +186,7 @@ def test_200_mb_upload_is_streamed_with_bounded_memory(live_node: LiveNode) -> N
         piece = chunk[: size - done]
         expected.update(piece)
         done += len(piece)
-    with httpx.Client(base_url=live_node.url, timeout=120) as http:
+    with live_node.http(timeout=120) as http:
         d = http.post("/api/v1/dossiers", json=create_body()).json()
         baseline = _peak_rss_kib(live_node.process.pid)
         r = http.post(

@@ -17,7 +17,7 @@ import tomli_w
 
 from node.dossier_service import PersonIn, ReceiveRequest, receive
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
+from rules.permissions import seeding_machine
 from scanner_ingest.pdf_worker import PdfWorker
 from scanner_ingest.quarantine.move import REASON_SUFFIX, QuarantineRecord
 from scanner_ingest.service import IngestService
@@ -47,7 +47,7 @@ def new_dossier(rt: NodeRuntime, name: str = "Nguyễn Văn A") -> tuple[str, st
         ReceiveRequest(
             procedure_code="1.000894", applicant=PersonIn(full_name=name), channel="in_person"
         ),
-        machine("test"),
+        seeding_machine("test"),
     )
     return state.id, state.code
 

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from cli import cli
 from node.runtime import NodeRuntime
 from scanner_ingest.pdf_worker import PdfWorker
+from tests.conftest import API_USER
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.conftest import MakeNode
 from tests.scanner_ingest.ingest_support import (
@@ -23,8 +24,8 @@ from tests.scanner_ingest.ingest_support import (
     wait_disposed,
     wait_receipts,
 )
+from tests.support.accounts import api_client
 from tests.support.wait import wait_until
-from web.node_api.app import create_app
 
 Client = TestClient[Litestar]
 
@@ -36,7 +37,7 @@ def rt(make_node: MakeNode) -> NodeRuntime:
 
 @pytest.fixture
 def client(rt: NodeRuntime) -> Iterator[Client]:
-    with TestClient(app=create_app(rt)) as test_client:
+    with api_client(rt) as test_client:
         yield test_client
 
 
@@ -83,7 +84,6 @@ def test_list_assign_and_reject(
     by_code = client.post(
         f"/api/v1/ingest/unfiled/{first['id']}/assign",
         json={"dossier_code": code},
-        headers={"X-Actor": "can-bo-1"},
     )
     assert by_code.status_code == 200, by_code.text
     assert by_code.json()["state"] == "assigned" and by_code.json()["dossier_id"] == dossier_id
@@ -102,7 +102,7 @@ def test_list_assign_and_reject(
 
     docs = client.get(f"/api/v1/dossiers/{dossier_id}").json()
     attached = [e for e in docs["events"] if e["kind"] == "document_attached"]
-    assert [e["actor"] for e in attached] == ["can-bo-1", "api"]
+    assert [e["actor"] for e in attached] == [API_USER, API_USER]
     assert count(rt, "SELECT COUNT(*) FROM scan_parts WHERE state = 'rejected'") == 1
     assert rt.blobs.has(third["sha256"])  # rejected, never deleted
 

@@ -30,7 +30,7 @@ def test_serve_takes_scans_and_ingest_is_exclusive(node_dir: Path, tmp_path: Pat
             timeout=30,
             what="the scan attached",
         )
-        status = httpx.get(f"{node.url}/api/v1/ingest/status").json()
+        status = httpx.get(f"{node.url}/api/v1/ingest/status", headers=node.headers).json()
         assert status["running"] is True and status["pid"] == node.process.pid
         second = subprocess.run(
             [sys.executable, "-m", "cli", "ingest", "--data-dir", str(node_dir)],

@@ -3,9 +3,8 @@
 Playwright is given the system executable; it never downloads a browser. Each test gets a
 fresh browser context (its own cookies), so tests do not see each other's sessions.
 
-``staff_browser(Role.RECEPTION)`` opens a page signed in as a staff member with those roles.
-Until accounts exist it declares the actor in ``X-Actor``; the access-control work replaces
-that with a real account and the log-in form, keeping the signature.
+``staff_browser(Role.RECEPTION)`` opens a page signed in as a staff member with those roles:
+a real account is created in the node's database and the page logs in through the form.
 """
 
 from __future__ import annotations
@@ -17,7 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from node.runtime import open_node
 from rules.actor import Role
+from tests.support.accounts import PASSWORD, make_user
 from tests.support.live_node import LiveNode, start_node
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,6 +35,15 @@ CHROMIUM_ARGS = [
 ]
 
 StaffBrowserFactory = Callable[..., Page]
+
+
+def log_in(page: Page, user: str, password: str = PASSWORD) -> None:
+    """Through the log-in form, as staff do; lands on the dossier list."""
+    page.goto("/login")
+    page.locator("#f-username").fill(user)
+    page.locator("#f-password").fill(password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url("**/dossiers")
 
 
 @pytest.fixture(scope="session")
@@ -60,15 +70,20 @@ def staff_browser(chromium: Browser, page_node: LiveNode) -> Iterator[StaffBrows
 
     def make(*roles: Role, user: str = "", lang: str = "vi") -> Page:
         name = user or "-".join(sorted(str(r) for r in roles)) or "can-bo"
+        rt = open_node(page_node.data_dir, check=False)
+        try:
+            make_user(rt.db, name, *roles)
+        finally:
+            rt.close()
         context = chromium.new_context(
             base_url=page_node.url,
             viewport={"width": 1366, "height": 768},
             locale="vi-VN" if lang == "vi" else "en-GB",
-            extra_http_headers={"X-Actor": name},
         )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        log_in(page, name)
         return page
 
     yield make

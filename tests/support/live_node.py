@@ -15,6 +15,9 @@ from pathlib import Path
 
 import httpx
 
+from node.runtime import open_node
+from tests.support.accounts import make_token
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -28,10 +31,20 @@ class LiveNode:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    token: str = ""  # an API token of an account holding every staff role
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a script sends to be let in."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def http(self, timeout: float = 30.0) -> httpx.Client:
+        """An HTTP client of the node's API, authenticated by the API token."""
+        return httpx.Client(base_url=self.url, headers=self.headers, timeout=timeout)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a power cut of the process."""
@@ -56,6 +69,7 @@ def start_node(
 ) -> LiveNode:
     """``file_limit``: the process's open-file limit (soft and hard), as a unit would set."""
     port = port or free_port()
+    token = api_token(data_dir)
     log_path = data_dir.parent / f"serve-{port}.log"
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -76,7 +90,7 @@ def start_node(
         preexec_fn=None if file_limit is None else _limit_files(file_limit),
     )
     log.close()
-    node = LiveNode(data_dir, port, process, log_path)
+    node = LiveNode(data_dir, port, process, log_path, token)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -89,6 +103,16 @@ def start_node(
         time.sleep(0.05)
     node.kill()
     raise RuntimeError(f"motcua serve did not answer within {timeout}s:\n{node.log()}")
+
+
+def api_token(data_dir: Path, user: str = "can-bo") -> str:
+    """A new API token of ``user`` (every staff role; created when missing), written into
+    the node's database before the server starts."""
+    rt = open_node(data_dir)
+    try:
+        return make_token(rt.db, user)
+    finally:
+        rt.close()
 
 
 def _limit_files(limit: int) -> Callable[[], None]:

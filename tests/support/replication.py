@@ -24,8 +24,8 @@ import psycopg
 from cli.init_cmd import initialise
 from node.dossier_service import PersonIn, ReceiveRequest, receive, transition
 from node.runtime import NodeRuntime, open_node
-from rules.actor import machine
 from rules.lifecycle import Action
+from rules.permissions import seeding_machine
 from rules.transitions import TransitionRequest
 from tests.support.live_node import free_port
 from tests.support.wait import wait_until
@@ -170,10 +170,13 @@ def add_dossiers(rt: NodeRuntime, n: int, threads: int = 8, steps: tuple[str, ..
 
     def work(count: int) -> None:
         for _ in range(count):
-            state = receive(rt, REQUEST, machine("test"))
+            state = receive(rt, REQUEST, seeding_machine("test"))
             for step in steps:
                 transition(
-                    rt, state.id, TransitionRequest(Action(step), note="test"), machine("test")
+                    rt,
+                    state.id,
+                    TransitionRequest(Action(step), note="test"),
+                    seeding_machine("test"),
                 )
 
     share = [n // threads + (1 if i < n % threads else 0) for i in range(threads)]

@@ -25,13 +25,16 @@ EXAMPLES_PER_OPERATION = 25
 SEED = 20270205
 
 
-def run_schemathesis(base_url: str, report_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_schemathesis(
+    base_url: str, report_dir: Path, headers: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     cli = Path(sys.executable).with_name("schemathesis")
     return subprocess.run(
         [
             str(cli),
             "run",
             f"{base_url}/schema/openapi.json",
+            *(arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")),
             "--exclude-checks",
             "positive_data_acceptance",
             "--max-examples",
@@ -61,7 +64,7 @@ def assert_no_finding(result: subprocess.CompletedProcess[str], log: str) -> Non
 
 
 def test_the_node_does_what_its_document_says(live_node: LiveNode, tmp_path: Path) -> None:
-    result = run_schemathesis(live_node.url, tmp_path)
+    result = run_schemathesis(live_node.url, tmp_path, live_node.headers)
     assert_no_finding(result, live_node.log())
     assert "Traceback" not in live_node.log()
 

@@ -29,10 +29,11 @@ from rules import indicators
 from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.transitions import TransitionRequest
+from web.city_api.declared_actor import DECLARED_ACTOR_DEPENDENCY
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import HANDLERS
-from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
+from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, dossier_out
@@ -296,7 +297,7 @@ def create_central_app(
         ],
         dependencies={
             "central": Provide(provide_central, sync_to_thread=False),
-            **ACTOR_DEPENDENCY,
+            **DECLARED_ACTOR_DEPENDENCY,
         },
         exception_handlers={**HANDLERS, StoreError: _store_error},
         before_send=[complete_allow_header],

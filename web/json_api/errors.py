@@ -13,6 +13,7 @@ from litestar.types import ExceptionHandlersMap
 
 from rules.errors import DossierError, NotFound
 from rules.lifecycle import IllegalTransition
+from rules.permissions import Forbidden
 from storage.blob_store import BlobTooLarge
 
 
@@ -53,6 +54,10 @@ def _dossier_error(_: Request, exc: DossierError) -> Response[dict[str, object]]
 
 def _illegal(_: Request, exc: IllegalTransition) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     return _body(409, str(exc), "action")
+
+
+def _forbidden(_: Request, exc: Forbidden) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    return _body(403, str(exc))
 
 
 def _upload(_: Request, exc: UploadError) -> Response[dict[str, object]]:  # type: ignore[type-arg]
@@ -141,6 +146,7 @@ HANDLERS: ExceptionHandlersMap = {
     UnicodeDecodeError: _not_utf8,
     DossierError: _dossier_error,
     IllegalTransition: _illegal,
+    Forbidden: _forbidden,
     UploadError: _upload,
     BlobTooLarge: _too_large,
 }

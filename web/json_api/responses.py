@@ -23,6 +23,9 @@ class ErrorOut(msgspec.Struct, frozen=True, omit_defaults=True):
 
 _WHY = {
     400: "Refused: `detail` says what was wrong and `field` where. Nothing was changed.",
+    401: "Not authenticated: log in, or send 'Authorization: Bearer TOKEN'.",
+    403: "The caller's roles do not allow this, or a cookie request lacked its CSRF token."
+    " Nothing was changed.",
     404: "No such resource here.",
     409: "Not allowed in the current state (a lifecycle step or a scan already decided)."
     " Nothing was changed.",

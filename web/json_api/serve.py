@@ -19,8 +19,15 @@ from web.json_api.connections import (
 log = logging.getLogger("motcua.http")
 
 
-def serve_http(app: object, host: str, port: int, log_level: str = "info") -> None:
-    """Serve until a signal stops it (uvicorn re-raises the signal once shut down)."""
+def serve_http(
+    app: object,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    tls: tuple[str, str] | None = None,
+) -> None:
+    """Serve until a signal stops it (uvicorn re-raises the signal once shut down).
+    ``tls``: (certificate file, key file) to serve HTTPS."""
     limits = raise_file_limit()
     episodes = Episodes()
     config = uvicorn.Config(
@@ -32,6 +39,8 @@ def serve_http(app: object, host: str, port: int, log_level: str = "info") -> No
         http=bounded_protocol(limits, episodes),
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
         backlog=BACKLOG,
+        ssl_certfile=None if tls is None else tls[0],
+        ssl_keyfile=None if tls is None else tls[1],
     )
     server = uvicorn.Server(config)
     log.info(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 
 from node.runtime import NodeRuntime
 from web.json_api.allow import complete_allow_header
@@ -16,6 +17,9 @@ from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
 from web.node_api.sync_status import SyncController
+from web.node_api.users import UsersController
+from web.node_auth.middleware import AuthMiddleware
+from web.node_auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
 from web.page_kit.rendering import template_config
 from web.staff_pages.routes import STAFF_PAGE_HANDLERS, TEMPLATES
 
@@ -39,11 +43,15 @@ def create_app(
             ReferenceController,
             IngestController,
             SyncController,
+            UsersController,
             healthz,
             docs_assets(),
             *STAFF_PAGE_HANDLERS,
+            *AUTH_PAGE_HANDLERS,
         ],
-        template_config=template_config(TEMPLATES),
+        template_config=template_config(TEMPLATES, AUTH_TEMPLATES),
+        # Every route but the public ones needs a session or an API token (web.node_auth).
+        middleware=[DefineMiddleware(AuthMiddleware, runtime=runtime)],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             **ACTOR_DEPENDENCY,
@@ -51,7 +59,10 @@ def create_app(
         exception_handlers=HANDLERS,
         before_send=[complete_allow_header],
         openapi_config=openapi_config("motcua-edge node"),
-        on_startup=[_without_app(hook) for hook in on_startup],
+        on_startup=[
+            _without_app(lambda: expire_sessions(runtime)),
+            *(_without_app(hook) for hook in on_startup),
+        ],
         on_shutdown=[_without_app(hook) for hook in on_shutdown],
         logging_config=None,  # keep the command's logging (cli.logging_setup: escaped lines)
         debug=False,

@@ -13,6 +13,7 @@ from node import dossier_service, dossier_store
 from node.dossier_service import DossierError, ReceiveRequest
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
+from rules.permissions import Operation, require
 from rules.transitions import TransitionRequest
 from storage.dossier_rows import DossierFilter
 from web.json_api.errors import UploadError
@@ -48,7 +49,10 @@ class DossierController(Controller):
         to: FromQuery[str | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        *,
+        actor: CurrentActor,
     ) -> DossierPage:
+        require(actor, Operation.READ_DOSSIERS)
         now = utc_now()
         f = DossierFilter(
             q=q,
@@ -64,8 +68,8 @@ class DossierController(Controller):
         return DossierPage([dossier_out(s, now) for s in states], total, limit, offset)
 
     @get("/{dossier_id:str}", name="dossiers:get", responses=errors(400, 404), sync_to_thread=True)
-    def get_one(self, dossier_id: TextId, runtime: Runtime) -> DossierOut:
-        state, events = dossier_service.get(runtime, dossier_id)
+    def get_one(self, dossier_id: TextId, runtime: Runtime, actor: CurrentActor) -> DossierOut:
+        state, events = dossier_service.get(runtime, dossier_id, actor)
         return dossier_out(state, utc_now(), events)
 
     @post(
@@ -98,6 +102,7 @@ class DossierController(Controller):
         runtime: Runtime,
         actor: CurrentActor,
     ) -> DossierOut:
+        require(actor, Operation.ATTACH_DOCUMENT)  # before a byte of the body is stored
         limit = runtime.config.documents.max_upload_bytes
         upload = await receive_upload(request, runtime.blobs, limit)
         try:

@@ -13,7 +13,9 @@ from node import dossier_store, event_log, reference_data
 from node.integrity import calendar_warnings
 from rules import indicators
 from rules.clock import from_utc_iso, utc_now
+from rules.permissions import Operation, require
 from storage.migrations import schema_version
+from web.json_api.identity import CurrentActor
 from web.json_api.params import parse_bound
 from web.json_api.responses import errors
 from web.node_api.dossiers import Runtime
@@ -38,7 +40,8 @@ class ReferenceController(Controller):
         responses=errors(400, 404),
         sync_to_thread=True,
     )
-    def document(self, sha256: SHA256, runtime: Runtime) -> File:
+    def document(self, sha256: SHA256, runtime: Runtime, actor: CurrentActor) -> File:
+        require(actor, Operation.READ_DOSSIERS)
         row = (
             runtime.db.read()
             .execute(
@@ -64,7 +67,10 @@ class ReferenceController(Controller):
         runtime: Runtime,
         from_: Annotated[str | None, QueryParameter(name="from")] = None,
         to: FromQuery[str | None] = None,
+        *,
+        actor: CurrentActor,
     ) -> indicators.Stats:
+        require(actor, Operation.READ_DOSSIERS)
         start, end = parse_bound(from_, "from", end=False), parse_bound(to, "to", end=True)
         states = dossier_store.iter_states(runtime.db.read())
         return indicators.compute(
@@ -75,7 +81,15 @@ class ReferenceController(Controller):
         )
 
 
-@get("/healthz", name="health", responses=errors(), sync_to_thread=True, tags=["health"])
+# Public (no log-in): monitoring and start-up scripts poll it; it names no citizen.
+@get(
+    "/healthz",
+    name="health",
+    responses=errors(),
+    sync_to_thread=True,
+    tags=["health"],
+    opt={"public": True},
+)
 def healthz(runtime: Runtime) -> dict[str, object]:
     conn = runtime.db.read()
     return {

@@ -17,7 +17,7 @@ from scanner_ingest.pdf_worker import PdfWorker
 from tests.scanner_ingest import filegen as gen
 from tests.scanner_ingest.conftest import MakeNode
 from tests.scanner_ingest.ingest_support import new_dossier, running, wait_disposed, wait_receipts
-from web.node_api.app import create_app
+from tests.support.accounts import api_client
 
 Client = TestClient[Litestar]
 
@@ -29,7 +29,7 @@ def rt(make_node: MakeNode) -> NodeRuntime:
 
 @pytest.fixture
 def client(rt: NodeRuntime) -> Iterator[Client]:
-    with TestClient(app=create_app(rt)) as test_client:
+    with api_client(rt) as test_client:
         yield test_client
 
 

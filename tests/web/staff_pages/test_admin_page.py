@@ -3,23 +3,19 @@ applied exactly as previewed; bad files refused with nothing changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
-from litestar.di import Provide
 from litestar.testing import TestClient
 
 from node import reference_data
 from node.reference_import import MAX_IMPORT_BYTES, STAGED
 from node.runtime import NodeRuntime
-from rules.actor import Actor, Role
+from rules.actor import Role
 from tests.scanner_ingest.ingest_support import count
 from tests.support.staff_client import StaffClientFactory, form_token
-from web.json_api import identity
-from web.node_api.app import create_app
 
 SAMPLE = (Path(reference_data.__file__).parent / "data" / "sample_catalog.toml").read_text()
 NEW_PROCEDURE = """
@@ -65,16 +61,9 @@ def _confirm(client: TestClient[Litestar], kind: str, preview_html: str) -> Any:
 
 
 @pytest.fixture
-def reception_only(
-    runtime: NodeRuntime, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient[Litestar]]:
-    """A client whose actor holds the reception role only (the X-Actor door gives all)."""
-    actor = Actor("le-tan", roles=frozenset({Role.RECEPTION}))
-    monkeypatch.setitem(
-        identity.ACTOR_DEPENDENCY, "actor", Provide(lambda: actor, sync_to_thread=False)
-    )
-    with TestClient(app=create_app(runtime)) as client:
-        yield client
+def reception_only(staff_client: StaffClientFactory) -> TestClient[Litestar]:
+    """A client logged in as an account holding the reception role only."""
+    return staff_client(Role.RECEPTION, user="le-tan")
 
 
 def test_only_an_administrator_sees_the_page_or_imports(

@@ -23,7 +23,7 @@ def test_form_01_prints_to_one_a4_page_whose_qr_reads_back(
     staff_browser: StaffBrowserFactory, page_node: LiveNode, tmp_path: Path
 ) -> None:
     body = create_body(components=[f"Giấy tờ số {i}: bản sao có chứng thực" for i in range(1, 9)])
-    created = httpx.post(f"{page_node.url}/api/v1/dossiers", json=body, headers={"X-Actor": "x"})
+    created = httpx.post(f"{page_node.url}/api/v1/dossiers", json=body, headers=page_node.headers)
     assert created.status_code == 201, created.text
     dossier = created.json()
     page = staff_browser(Role.RECEPTION)

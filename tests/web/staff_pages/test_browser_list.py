@@ -15,7 +15,7 @@ def test_staff_search_the_list_in_chromium(
 ) -> None:
     page = staff_browser(Role.RECEPTION)
     created = httpx.post(
-        f"{page_node.url}/api/v1/dossiers", json=create_body(), headers={"X-Actor": "seed"}
+        f"{page_node.url}/api/v1/dossiers", json=create_body(), headers=page_node.headers
     )
     assert created.status_code == 201, created.text
     code = created.json()["code"]

@@ -37,7 +37,7 @@ def test_assign_an_unfiled_scan_to_a_dossier(
     created = httpx.post(
         f"{page_node.url}/api/v1/dossiers",
         json=create_body(applicant={"full_name": "Lê Thị Hương"}),
-        headers={"X-Actor": "seed"},
+        headers=page_node.headers,
     )
     assert created.status_code == 201, created.text
     code = created.json()["code"]

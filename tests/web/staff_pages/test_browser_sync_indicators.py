@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from node.runtime import open_node
 from rules.actor import Role
-from tests.support.browser import StaffBrowserFactory
+from tests.support.accounts import make_user
+from tests.support.browser import StaffBrowserFactory, log_in
 from tests.support.live_node import LiveNode, start_node
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import make_node
@@ -37,13 +39,17 @@ def synced_node(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[LiveNode]:
 def test_the_sync_page_follows_the_broker_stopping_and_starting(
     chromium: Browser, synced_node: LiveNode, mosquitto: Mosquitto
 ) -> None:
+    rt = open_node(synced_node.data_dir, check=False)
+    try:
+        make_user(rt.db, "le-tan", Role.RECEPTION)
+    finally:
+        rt.close()
     context = chromium.new_context(
-        base_url=synced_node.url,
-        viewport={"width": 1366, "height": 768},
-        extra_http_headers={"X-Actor": "reception"},
+        base_url=synced_node.url, viewport={"width": 1366, "height": 768}
     )
     try:
         page = context.new_page()
+        log_in(page, "le-tan")
         page.goto("/sync")
         state = page.locator("[data-link]")
         expect(state).to_have_attribute("data-link", "connected", timeout=20_000)

@@ -1,0 +1,44 @@
+"""The demo's staff accounts: one per role, a shared demo password, and an API token.
+
+For a first look on 127.0.0.1 only: the password is printed and the same for everyone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli.common import operator
+from node.accounts import tokens, users
+from node.runtime import NodeRuntime
+from rules.actor import Role
+from storage.atomic_file import write_atomic
+
+DEMO_PASSWORD = "motcua-demo"
+TOKEN_FILE = "demo-api-token.txt"
+# (log-in, display name, roles)
+DEMO_USERS = [
+    ("tiepnhan", "Nguyễn Thị Tiếp Nhận", [Role.RECEPTION]),
+    ("chuyenvien", "Trần Văn Chuyên Viên", [Role.PROCESSING]),
+    ("lanhdao", "Lê Văn Lãnh Đạo", [Role.LEADER]),
+    ("quantri", "Phạm Quản Trị", [Role.ADMIN]),
+    ("motcua", "Cán bộ một cửa (mọi vai trò)", list(Role)),
+]
+
+
+def create_demo_accounts(rt: NodeRuntime, data_dir: Path) -> None:
+    """The accounts, and a token of ``motcua`` (every role) kept in ``data_dir``."""
+    cli = operator("motcua-demo")
+    for name, display, roles in DEMO_USERS:
+        users.add(rt.db, cli, name, roles, DEMO_PASSWORD, display)
+    token = tokens.create(rt.db, cli, "motcua", "demo")[1]
+    write_atomic(data_dir / TOKEN_FILE, token.encode() + b"\n", 0o600)
+
+
+def describe(data_dir: Path) -> list[str]:
+    token_file = data_dir / TOKEN_FILE
+    token = token_file.read_text().strip() if token_file.exists() else "(none)"
+    names = ", ".join(name for name, _, _ in DEMO_USERS)
+    return [
+        f"log in as {names} with the password {DEMO_PASSWORD!r}",
+        f"API token of 'motcua' (every role): {token}",
+    ]

@@ -1,0 +1,73 @@
+"""``motcua user`` and ``motcua token``: the accounts from the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from node.accounts import tokens
+from node.runtime import open_node
+
+
+def motcua(node_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args, "--data-dir", str(node_dir)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_accounts_and_tokens_from_the_command_line(node_dir: Path) -> None:
+    added = motcua(
+        node_dir,
+        "user",
+        "add",
+        "NguyenVanA",
+        "--role",
+        "reception",
+        "--role",
+        "processing",
+        "--name",
+        "Nguyễn Văn A",
+        stdin="mot-mat-khau-dai\n",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "added nguyenvana (processing, reception)" in added.stdout
+    listed = motcua(node_dir, "user", "list")
+    assert "nguyenvana\tprocessing,reception\tvi\tactive\tNguyễn Văn A" in listed.stdout
+
+    made = motcua(node_dir, "token", "create", "nguyenvana", "--name", "script")
+    token = made.stdout.strip()
+    assert made.returncode == 0 and token.startswith(tokens.PREFIX) and "\n" not in token
+    rt = open_node(node_dir)
+    try:
+        stored = [str(r[0]) for r in rt.db.read().execute("SELECT token_hash FROM api_tokens")]
+        assert token not in stored and len(stored) == 1  # only its hash is kept
+        assert tokens.resolve(rt.db, token) is not None
+        token_id = motcua(node_dir, "token", "list").stdout.split("\t")[0]
+        assert motcua(node_dir, "token", "revoke", token_id).returncode == 0
+        assert tokens.resolve(rt.db, token) is None
+    finally:
+        rt.close()
+    assert motcua(node_dir, "user", "disable", "nguyenvana").returncode == 0
+    assert "\tdisabled\t" in motcua(node_dir, "user", "list").stdout
+    assert motcua(node_dir, "user", "enable", "nguyenvana").returncode == 0
+    assert motcua(node_dir, "user", "unlock", "nguyenvana").returncode == 0
+    changed = motcua(node_dir, "user", "passwd", "nguyenvana", stdin="mat-khau-moi-123\n")
+    assert changed.returncode == 0, changed.stderr
+
+
+def test_bad_input_is_exit_2_and_writes_nothing(node_dir: Path) -> None:
+    short = motcua(node_dir, "user", "add", "an", "--role", "admin", stdin="ngan\n")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    bad_name = motcua(node_dir, "user", "add", "../x", "--role", "admin", "--password", "x" * 12)
+    assert bad_name.returncode == 2 and "user name" in bad_name.stderr
+    bad_role = motcua(node_dir, "user", "add", "an", "--role", "boss", "--password", "x" * 12)
+    assert bad_role.returncode == 2
+    assert motcua(node_dir, "user", "list").stdout == ""
+    unknown = motcua(node_dir, "user", "disable", "nobody")
+    assert unknown.returncode == 2 and "no user named" in unknown.stderr
+    assert motcua(node_dir, "token", "create", "nobody").returncode == 2
