@@ -51,5 +51,7 @@ def test_assign_an_unfiled_scan_to_a_dossier(
     page.get_by_role("button", name=f"Gán vào hồ sơ {code}").click()
     page.wait_for_url("**/scans?done=assigned*")
     expect(page.get_by_role("status")).to_contain_text(code)
-    documents = httpx.get(f"{page_node.url}/api/v1/dossiers/{created.json()['id']}").json()
+    documents = httpx.get(
+        f"{page_node.url}/api/v1/dossiers/{created.json()['id']}", headers=page_node.headers
+    ).json()
     assert len(documents["documents"]) == 1

@@ -113,7 +113,7 @@ def test_form_02_prints_the_last_supplement_request(staff_client: StaffClientFac
 
 
 def test_form_03_prints_the_refusal_and_its_reason(staff_client: StaffClientFactory) -> None:
-    client = staff_client(Role.LEADER)
+    client = staff_client(Role.RECEPTION, Role.LEADER)
     d = create(client)
     assert act(client, d["id"], "refuse", note="Không thuộc thẩm quyền của xã").status_code == 201
     html = ok(client, d["id"], "03")
@@ -126,7 +126,7 @@ def test_form_03_prints_the_refusal_and_its_reason(staff_client: StaffClientFact
 def test_form_04_prints_the_old_and_the_new_appointment(
     staff_client: StaffClientFactory,
 ) -> None:
-    client = staff_client(Role.LEADER)
+    client = staff_client(Role.RECEPTION, Role.LEADER)
     d = create(client)
     moved = act(
         client, d["id"], "reschedule", note="Chờ xác minh", due_at="2099-03-16T16:00:00+07:00"
@@ -203,7 +203,7 @@ def test_the_pin_is_on_no_other_page_and_never_cached(staff_client: StaffClientF
 def test_form_04_prints_the_last_reschedule_and_the_date_it_replaced(
     staff_client: StaffClientFactory,
 ) -> None:
-    client = staff_client(Role.LEADER)
+    client = staff_client(Role.RECEPTION, Role.LEADER)
     d = create(client)
     for note, due in (
         ("Lần 1", "2099-03-02T09:00:00+07:00"),

@@ -19,7 +19,7 @@ def _this_month() -> str:
 def test_the_page_shows_charts_and_the_table_of_the_same_figures(
     staff_client: StaffClientFactory,
 ) -> None:
-    client = staff_client(Role.LEADER)
+    client = staff_client(Role.RECEPTION, Role.PROCESSING, Role.LEADER)
     for _ in range(3):
         create(client)
     page = client.get("/indicators")
@@ -61,7 +61,7 @@ def test_a_range_of_months_is_chosen_and_a_bad_one_is_a_message(
 
 
 def test_late_and_on_time_reach_the_chart(staff_client: StaffClientFactory) -> None:
-    client = staff_client(Role.LEADER)
+    client = staff_client(Role.RECEPTION, Role.PROCESSING, Role.LEADER)
     dossier = create(client)
     for action in ("start", "resolve"):
         response = act(client, dossier["id"], action)
