@@ -178,7 +178,5 @@ def search_procedures(conn: apsw.Connection, query: str, limit: int = 20) -> lis
     """Current procedures whose code or name holds ``query``, accents and case ignored
     (``ket hon`` finds ``Đăng ký kết hôn``); all of them, up to ``limit``, for a blank query."""
     wanted = fold(query)
-    found = [
-        p for p in list_procedures(conn) if not wanted or wanted in fold(f"{p.code} {p.name}")
-    ]
+    found = [p for p in list_procedures(conn) if not wanted or wanted in fold(f"{p.code} {p.name}")]
     return found[:limit]
