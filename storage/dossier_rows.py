@@ -133,10 +133,10 @@ def filter_clauses(f: DossierFilter) -> tuple[list[str], list[object]]:
         args.append(f.due_to)
     if f.provisional is not None:
         # No column holds it (the city's table shares these columns): the state JSON does.
-        # LIKE reads a node's BLOB and the city's TEXT alike.
-        where.append(
-            "state NOT LIKE ? ESCAPE '\\'" if f.provisional else "state LIKE ? ESCAPE '\\'"
-        )
+        # SQLite's LIKE never matches a BLOB (the node's column), hence the cast; on the
+        # city's TEXT column it changes nothing, in SQLite or PostgreSQL.
+        negation = "NOT " if f.provisional else ""
+        where.append(f"CAST(state AS TEXT) {negation}LIKE ? ESCAPE '\\'")
         args.append(_EXACT_APPOINTMENT)
     return where, args
 

@@ -55,12 +55,18 @@ FORM_LABELS: dict[str, str] = {
 }
 
 
+def may_take(actor: Actor, action: Action) -> bool:
+    """Whether one of the actor's roles may take ``action`` (in a status where it is legal)."""
+    return any(action in ROLE_ACTIONS.get(role, frozenset()) for role in actor.roles)
+
+
 def allowed_actions(actor: Actor, state: DossierState) -> list[Action]:
     """The actions legal from the dossier's status that one of the actor's roles may take,
     in the lifecycle's order."""
-    mine = frozenset().union(*(ROLE_ACTIONS.get(r, frozenset()) for r in actor.roles))
     status = Status(state.status)
-    return [a for a, (sources, _) in TRANSITIONS.items() if a in mine and status in sources]
+    return [
+        a for a, (sources, _) in TRANSITIONS.items() if may_take(actor, a) and status in sources
+    ]
 
 
 def needs_note(action: Action) -> bool:

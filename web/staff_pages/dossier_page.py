@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import File, Redirect, Template
 
 from node import dossier_service
@@ -29,6 +29,7 @@ from web.staff_pages.dossier_actions import (
     FORM_LABELS,
     allowed_actions,
     applicable_forms,
+    may_take,
     needs_note,
 )
 from web.staff_pages.navigation import staff_page
@@ -65,9 +66,9 @@ class DossierPage(Controller):
         dossier_id: DossierId,
         runtime: Runtime,
         actor: CurrentActor,
-        done: str = "",
-        received: bool = False,
-        uploaded: bool = False,
+        done: Annotated[str, QueryParameter(max_length=40)] = "",
+        received: FromQuery[bool] = False,
+        uploaded: FromQuery[bool] = False,
     ) -> Template:
         translate = page_translator(request)
         notice = ""
@@ -91,9 +92,9 @@ class DossierPage(Controller):
         form = await request.form()
         values = {k: str(form.get(k, "")) for k in ("action", "note", "due_at")}
         translate = page_translator(request)
-        state, _ = await anyio.to_thread.run_sync(dossier_service.get, runtime, dossier_id)
         action = next((a for a in Action if str(a) == values["action"]), None)
-        if action is None or action not in allowed_actions(actor, state):
+        # The role decides here; whether the status allows it, the service (409 below).
+        if action is None or not may_take(actor, action):
             errors = {"action": translate(FORBIDDEN)}
             return _render(request, runtime, actor, dossier_id, 403, errors, values)
         try:
@@ -131,7 +132,11 @@ class DossierPage(Controller):
 
     @get("/documents/{sha256:str}", name="pages:dossier_document", sync_to_thread=True)
     def document(
-        self, dossier_id: DossierId, sha256: Sha256, runtime: Runtime, download: bool = False
+        self,
+        dossier_id: DossierId,
+        sha256: Sha256,
+        runtime: Runtime,
+        download: FromQuery[bool] = False,
     ) -> File:
         """The stored bytes, typed as sniffed at upload; shown inline only for PDF and the
         image types a browser draws, never guessed by the browser (nosniff)."""

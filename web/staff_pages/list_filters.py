@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar.di import Provide
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
 from rules.clock import OFFICE_TZ, from_utc_iso, to_utc_iso
 from rules.projection import DossierState
@@ -112,10 +112,10 @@ def list_query(
     q: Text = "",
     status: Annotated[str, QueryParameter(pattern=r"^([1-9]|10)?$")] = "",
     procedure: Annotated[str, QueryParameter(max_length=50, pattern=NO_CONTROL_CHARACTERS)] = "",
-    overdue: bool = False,
-    due: DueWindow = "",
-    provisional: bool = False,
-    sort: Sort = "received_desc",
+    overdue: FromQuery[bool] = False,
+    due: FromQuery[DueWindow] = "",
+    provisional: FromQuery[bool] = False,
+    sort: FromQuery[Sort] = "received_desc",
     offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
 ) -> ListQuery:
     return ListQuery(q, status, procedure, overdue, due, provisional, sort, offset)
