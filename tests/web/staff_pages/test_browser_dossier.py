@@ -12,7 +12,9 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 
 def _take(page: Page, button: str, note: str = "") -> None:
-    form = page.locator("form.action-form").filter(has=page.get_by_role("button", name=button))
+    if note:  # its fields open first
+        page.locator("summary", has_text=button).click()
+    form = page.locator("form").filter(has=page.get_by_role("button", name=button))
     if note:
         form.locator("textarea").fill(note)
     form.get_by_role("button", name=button).click()
