@@ -65,12 +65,17 @@ def query(conn: apsw.Connection, f: DossierFilter) -> tuple[list[DossierState], 
     return [states[i] for i in ids], int(total)
 
 
+_IDS_PER_SELECT = 500  # well under SQLite's limit on bound variables
+
+
 def _states_by_id(conn: apsw.Connection, ids: list[str]) -> dict[str, DossierState]:
-    if not ids:
-        return {}
-    marks = ", ".join("?" * len(ids))
-    rows = conn.execute(f"SELECT id, state FROM dossiers WHERE id IN ({marks})", ids)
-    return {str(i): decode_state(s) for i, s in rows}
+    states: dict[str, DossierState] = {}
+    for start in range(0, len(ids), _IDS_PER_SELECT):
+        chunk = ids[start : start + _IDS_PER_SELECT]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id, state FROM dossiers WHERE id IN ({marks})", chunk)
+        states.update((str(i), decode_state(s)) for i, s in rows)
+    return states
 
 
 def iter_states(

@@ -46,9 +46,15 @@ class DossierFilter(msgspec.Struct, frozen=True):
     descending: bool = True
 
 
-#: ``state`` JSON of a dossier whose appointment is exact (msgspec writes no spaces, and a
-#: quote inside a string value is escaped, so only the field itself can match).
-_EXACT_APPOINTMENT = '%"provisional\\_years":[]%'
+#: True for a dossier whose appointment is exact: its state JSON holds an empty
+#: ``provisional_years`` (msgspec writes no spaces, and a quote inside a string value is
+#: escaped, so only the field itself can match). No column holds the flag (the city's table
+#: shares these columns), so the node indexes this very expression (node/schema.py 008):
+#: keep the text identical. SQLite's LIKE never matches a BLOB (the node's column), hence
+#: the cast; on the city's TEXT column it changes nothing, in SQLite or PostgreSQL.
+EXACT_APPOINTMENT_SQL = "(CAST(state AS TEXT) LIKE '%\"provisional\\_years\":[]%' ESCAPE '\\')"
+#: The list's default order; the node indexes it (node/schema.py 008).
+RECEIVED_ORDER_SQL = "COALESCE(received_at, updated_at)"
 
 
 def search_text(state: DossierState) -> str:
@@ -132,12 +138,8 @@ def filter_clauses(f: DossierFilter) -> tuple[list[str], list[object]]:
         where.append("due_at < ?")
         args.append(f.due_to)
     if f.provisional is not None:
-        # No column holds it (the city's table shares these columns): the state JSON does.
-        # SQLite's LIKE never matches a BLOB (the node's column), hence the cast; on the
-        # city's TEXT column it changes nothing, in SQLite or PostgreSQL.
-        negation = "NOT " if f.provisional else ""
-        where.append(f"CAST(state AS TEXT) {negation}LIKE ? ESCAPE '\\'")
-        args.append(_EXACT_APPOINTMENT)
+        # "= FALSE" rather than NOT: SQLite searches the expression's index only so.
+        where.append(f"{EXACT_APPOINTMENT_SQL} = {'FALSE' if f.provisional else 'TRUE'}")
     return where, args
 
 
@@ -146,4 +148,4 @@ def order_clause(f: DossierFilter) -> str:
     direction = "DESC" if f.descending else "ASC"
     if f.sort == "due":
         return f"due_at IS NULL, due_at {direction}, code {direction}"
-    return f"COALESCE(received_at, updated_at) {direction}, code {direction}"
+    return f"{RECEIVED_ORDER_SQL} {direction}, code {direction}"

@@ -91,7 +91,7 @@ def test_the_same_day_migration_keeps_the_catalog(tmp_path: Path) -> None:
         "online_level, components, sample, current, updated_at) "
         "VALUES ('1.1', '1', 'n', 'f', 4, 'working_hours', 'none', '[]', 1, 1, 'x')"
     )
-    assert schema.migrate(conn) == ["006_quarantined_files", "007_same_day_unit"]
+    assert schema.migrate(conn)[:2] == ["006_quarantined_files", "007_same_day_unit"]
     rows = conn.execute(
         "SELECT time_limit, time_unit, same_day_cutoff, current FROM procedures"
     ).fetchall()

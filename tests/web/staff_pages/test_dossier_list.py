@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+import msgspec
 import pytest
 
+from node import dossier_store
 from node.runtime import NodeRuntime
 from rules.actor import Role
+from rules.clock import to_utc_iso, utc_now
 from tests.node.helpers import applicant, create
 from tests.support.staff_client import StaffClientFactory
 
@@ -65,10 +69,6 @@ def test_static_assets_are_served_by_the_node(staff_client: StaffClientFactory) 
 
 def _aged(runtime: NodeRuntime, dossier_id: str, **changes: object) -> None:
     """Move a stored dossier's dates (as time passing would), for the filters to find."""
-    import msgspec
-
-    from node import dossier_store
-
     state = dossier_store.load(runtime.db.read(), dossier_id)
     assert state is not None
     changed = msgspec.structs.replace(state, **changes)
@@ -76,10 +76,6 @@ def _aged(runtime: NodeRuntime, dossier_id: str, **changes: object) -> None:
 
 
 def _hours_from_now(hours: float) -> str:
-    from datetime import timedelta
-
-    from rules.clock import to_utc_iso, utc_now
-
     return to_utc_iso(utc_now() + timedelta(hours=hours))
 
 

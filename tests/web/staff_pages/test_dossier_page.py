@@ -6,14 +6,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
 from node.runtime import NodeRuntime, open_node
 from rules.actor import Actor, Role
+from rules.lifecycle import Action
+from rules.projection import DossierState
 from tests.node.helpers import act, applicant, counts, create
 from tests.support.staff_client import StaffClientFactory, form_token
 from web.node_api.app import create_app
+from web.staff_pages.dossier_actions import allowed_actions
 
 HOSTILE = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -244,12 +248,6 @@ def test_hostile_text_renders_as_text(staff_client: StaffClientFactory) -> None:
 
 
 def test_the_buttons_are_the_roles_lifecycle_legal_actions() -> None:
-    import msgspec
-
-    from rules.lifecycle import Action
-    from rules.projection import DossierState
-    from web.staff_pages.dossier_actions import allowed_actions
-
     state = msgspec.convert(
         {
             "id": "x",
