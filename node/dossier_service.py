@@ -15,10 +15,10 @@ import msgspec
 import uuid6
 
 from node import dossier_store, event_log
+from node.appointments import appointment_for, current_procedure
 from node.runtime import NodeRuntime
 from rules.actor import Actor
 from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
-from rules.due_dates import TimeUnit, compute_due, parse_cutoff, provisional_years
 from rules.errors import DossierError as DossierError  # re-exported: callers import it here
 from rules.errors import NotFound as NotFound
 from rules.errors import aware_time
@@ -131,25 +131,11 @@ def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
     proxy = None if req.proxy is None else req.proxy.to_person("proxy")
     # Everything that only reads is done before the write lock, so writers queue less.
     reader = rt.db.read()
-    procedure = rt.reference.procedure(reader, req.procedure_code)
-    if procedure is None:
-        raise DossierError(
-            f"unknown procedure {req.procedure_code!r}; import the catalog first",
-            "procedure_code",
-        )
+    procedure = current_procedure(rt, reader, req.procedure_code)
     online = req.channel == "online"
-    unit = TimeUnit(procedure.time_unit)
-    cal = _calendar(rt, reader)
-    due = (
-        None
-        if online
-        else compute_due(
-            cal, moment, procedure.time_limit, unit, parse_cutoff(procedure.same_day_cutoff)
-        )
-    )
-    # A count into a year with no calendar still gives the citizen an appointment (they are
-    # at the counter), recorded as provisional until that year's calendar is imported.
-    provisional = [] if due is None else provisional_years(cal, moment, due)
+    appointment = appointment_for(rt, reader, procedure, moment, online)
+    due = appointment.due_at
+    provisional = appointment.provisional_years
 
     def write(conn: apsw.Connection) -> DossierState:
         body = DossierReceived(

@@ -17,6 +17,7 @@ from storage.dossier_rows import (
     decode_state,
     dossier_values,
     filter_clauses,
+    order_clause,
 )
 
 
@@ -46,16 +47,35 @@ def load_by_code(conn: apsw.Connection, code: str) -> DossierState | None:
 
 
 def query(conn: apsw.Connection, f: DossierFilter) -> tuple[list[DossierState], int]:
-    """One page of matching dossiers, newest reception first, and the total count."""
+    """One page of matching dossiers in ``f``'s order (newest reception first by default),
+    and the total count."""
     where, args = filter_clauses(f)
     clause = " AND ".join(where)
     total = scalar(conn, f"SELECT COUNT(*) FROM dossiers WHERE {clause}", args)
-    rows = conn.execute(
-        f"SELECT state FROM dossiers WHERE {clause} "
-        "ORDER BY COALESCE(received_at, updated_at) DESC, code DESC LIMIT ? OFFSET ?",
-        [*args, f.limit, f.offset],
-    )
-    return [decode_state(r[0]) for r in rows], int(total)
+    # The page's ids first, then their states: sorting only the narrow columns keeps a
+    # large table's sort from carrying every state blob along.
+    ids = [
+        str(r[0])
+        for r in conn.execute(
+            f"SELECT id FROM dossiers WHERE {clause} ORDER BY {order_clause(f)} LIMIT ? OFFSET ?",
+            [*args, f.limit, f.offset],
+        )
+    ]
+    states = _states_by_id(conn, ids)
+    return [states[i] for i in ids], int(total)
+
+
+_IDS_PER_SELECT = 500  # well under SQLite's limit on bound variables
+
+
+def _states_by_id(conn: apsw.Connection, ids: list[str]) -> dict[str, DossierState]:
+    states: dict[str, DossierState] = {}
+    for start in range(0, len(ids), _IDS_PER_SELECT):
+        chunk = ids[start : start + _IDS_PER_SELECT]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id, state FROM dossiers WHERE id IN ({marks})", chunk)
+        states.update((str(i), decode_state(s)) for i, s in rows)
+    return states
 
 
 def iter_states(

@@ -24,6 +24,7 @@ from rules.reference_entries import (
     procedure_event,
 )
 from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
+from rules.search_text import fold
 from rules.work_calendar import WorkCalendar
 
 # The calendars and the sample catalog shipped with the node (imported by ``motcua init``).
@@ -175,3 +176,11 @@ def work_calendar(conn: apsw.Connection, periods: list[tuple[dt.time, dt.time]])
         for d, k in conn.execute("SELECT date, kind FROM calendar_days")
     ]
     return WorkCalendar.from_days(days, periods)
+
+
+def search_procedures(conn: apsw.Connection, query: str, limit: int = 20) -> list[Procedure]:
+    """Current procedures whose code or name holds ``query``, accents and case ignored
+    (``ket hon`` finds ``Đăng ký kết hôn``); all of them, up to ``limit``, for a blank query."""
+    wanted = fold(query)
+    found = [p for p in list_procedures(conn) if not wanted or wanted in fold(f"{p.code} {p.name}")]
+    return found[:limit]

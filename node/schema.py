@@ -13,6 +13,7 @@ import hashlib
 import apsw
 
 from node.accounts.schema import m008_accounts
+from storage.dossier_rows import EXACT_APPOINTMENT_SQL, RECEIVED_ORDER_SQL
 from storage.migrations import Migration, apply_migrations
 
 
@@ -283,6 +284,22 @@ def m007_same_day_unit(conn: apsw.Connection) -> None:
     )
 
 
+def m009_staff_list_indexes(conn: apsw.Connection) -> None:
+    """The staff list's default order and its "provisional appointment" filter, indexed on
+    the very expressions ``storage.dossier_rows`` writes (a scan of 50,000 state blobs took
+    a third of a second). The order index also holds every column a list filter reads, so
+    a filtered page walks the index in order without touching the state blobs."""
+    conn.execute(
+        f"""
+        CREATE INDEX dossiers_by_list_order ON dossiers (
+            {RECEIVED_ORDER_SQL}, code, id, status, received_at, due_at, finished_at,
+            procedure_code, search_text
+        );
+        CREATE INDEX dossiers_by_exact_appointment ON dossiers ({EXACT_APPOINTMENT_SQL});
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_event_log", m001_event_log),
     ("002_reference_data", m002_reference_data),
@@ -292,6 +309,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("006_quarantined_files", m006_quarantined_files),
     ("007_same_day_unit", m007_same_day_unit),
     ("008_accounts", m008_accounts),
+    ("009_staff_list_indexes", m009_staff_list_indexes),
 ]
 
 

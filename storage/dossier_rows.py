@@ -10,6 +10,8 @@ a table and SQL, and ``rules/`` stays free of databases; the city may depend on
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from rules.projection import DossierState
@@ -35,6 +37,24 @@ class DossierFilter(msgspec.Struct, frozen=True):
     now: str = ""  # UTC ISO, the moment overdue is judged at
     limit: int = 50
     offset: int = 0
+    # Added for the staff list; defaults keep every earlier caller's meaning.
+    procedure_code: str | None = None
+    due_from: str | None = None  # legal deadline (the ``due_at`` column), UTC ISO, inclusive
+    due_to: str | None = None  # UTC ISO, exclusive
+    provisional: bool | None = None  # True: only appointments counted into an unknown year
+    sort: Literal["received", "due"] = "received"
+    descending: bool = True
+
+
+#: True for a dossier whose appointment is exact: its state JSON holds an empty
+#: ``provisional_years`` (msgspec writes no spaces, and a quote inside a string value is
+#: escaped, so only the field itself can match). No column holds the flag (the city's table
+#: shares these columns), so the node indexes this very expression (node/schema.py 008):
+#: keep the text identical. SQLite's LIKE never matches a BLOB (the node's column), hence
+#: the cast; on the city's TEXT column it changes nothing, in SQLite or PostgreSQL.
+EXACT_APPOINTMENT_SQL = "(CAST(state AS TEXT) LIKE '%\"provisional\\_years\":[]%' ESCAPE '\\')"
+#: The list's default order; the node indexes it (node/schema.py 008).
+RECEIVED_ORDER_SQL = "COALESCE(received_at, updated_at)"
 
 
 def search_text(state: DossierState) -> str:
@@ -108,4 +128,24 @@ def filter_clauses(f: DossierFilter) -> tuple[list[str], list[object]]:
         )
         where.append(condition if f.overdue else f"NOT {condition}")
         args.append(f.now)
+    if f.procedure_code is not None:
+        where.append("procedure_code = ?")
+        args.append(f.procedure_code)
+    if f.due_from is not None:
+        where.append("due_at >= ?")
+        args.append(f.due_from)
+    if f.due_to is not None:
+        where.append("due_at < ?")
+        args.append(f.due_to)
+    if f.provisional is not None:
+        # "= FALSE" rather than NOT: SQLite searches the expression's index only so.
+        where.append(f"{EXACT_APPOINTMENT_SQL} = {'FALSE' if f.provisional else 'TRUE'}")
     return where, args
+
+
+def order_clause(f: DossierFilter) -> str:
+    """ORDER BY for ``f.sort``; a dossier without a deadline sorts last either way."""
+    direction = "DESC" if f.descending else "ASC"
+    if f.sort == "due":
+        return f"due_at IS NULL, due_at {direction}, code {direction}"
+    return f"{RECEIVED_ORDER_SQL} {direction}, code {direction}"

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from node import dossier_service, dossier_store
-from node.dossier_service import DossierError, ReceiveRequest
+from node.dossier_service import ReceiveRequest
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from rules.permissions import Operation, require
 from rules.transitions import TransitionRequest
 from storage.dossier_rows import DossierFilter
-from web.json_api.errors import UploadError
 from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, DossierPage, dossier_out
-from web.node_api.upload import receive_upload
+from web.node_api.upload import attach_upload
 from web.node_api.upload_doc import UploadOperation
 
 Runtime = NamedDependency[NodeRuntime]
@@ -102,38 +100,5 @@ class DossierController(Controller):
         runtime: Runtime,
         actor: CurrentActor,
     ) -> DossierOut:
-        require(actor, Operation.ATTACH_DOCUMENT)  # before a byte of the body is stored
-        limit = runtime.config.documents.max_upload_bytes
-        upload = await receive_upload(request, runtime.blobs, limit)
-        try:
-            if upload.blob.size == 0:
-                raise UploadError("the file is empty", "file")
-            role = upload.fields.get("role", "component")
-            copy_kind = upload.fields.get("copy_kind", "original")
-            if role not in dossier_service.ROLES:
-                raise DossierError(
-                    f"role must be one of {', '.join(dossier_service.ROLES)}", "role"
-                )
-            if copy_kind not in dossier_service.COPY_KINDS:
-                raise DossierError(
-                    f"copy_kind must be one of {', '.join(dossier_service.COPY_KINDS)}", "copy_kind"
-                )
-            if dossier_store.load(runtime.db.read(), dossier_id) is None:
-                raise dossier_service.NotFound(f"no dossier with id {dossier_id!r}")
-            info = await anyio.to_thread.run_sync(upload.blob.commit)
-        except BaseException:
-            upload.blob.abort()
-            raise
-        state, _ = await anyio.to_thread.run_sync(
-            lambda: dossier_service.attach_document(
-                runtime,
-                dossier_id,
-                info,
-                mime=upload.mime,
-                role=role,
-                copy_kind=copy_kind,
-                filename=upload.filename,
-                actor=actor,
-            )
-        )
+        state = await attach_upload(request, runtime, dossier_id, actor)
         return dossier_out(state, utc_now())

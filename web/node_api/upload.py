@@ -5,10 +5,16 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+import anyio
 import multipart
 from litestar import Request
 
-from node import file_types
+from node import dossier_service, dossier_store, file_types
+from node.runtime import NodeRuntime
+from rules.actor import Actor
+from rules.errors import DossierError, NotFound
+from rules.permissions import Operation, require
+from rules.projection import DossierState
 from storage.blob_store import BlobStore, IncomingBlob
 from web.json_api.errors import UploadError
 
@@ -93,3 +99,47 @@ async def receive_upload(request: Request, store: BlobStore, limit: int) -> Uplo
     upload.mime = file_types.media_type(head, upload.mime)
     upload.fields = fields
     return upload
+
+
+async def attach_upload(
+    request: Request,  # type: ignore[type-arg]
+    runtime: NodeRuntime,
+    dossier_id: str,
+    actor: Actor,
+) -> DossierState:
+    """The multipart upload of ``request`` stored and attached to ``dossier_id`` (the API's
+    and the dossier page's one path): UploadError, BlobTooLarge, DossierError or NotFound
+    with nothing kept when anything is wrong; Forbidden before a byte of the body is read."""
+    require(actor, Operation.ATTACH_DOCUMENT)
+    limit = runtime.config.documents.max_upload_bytes
+    upload = await receive_upload(request, runtime.blobs, limit)
+    try:
+        if upload.blob.size == 0:
+            raise UploadError("the file is empty", "file")
+        role = upload.fields.get("role", "component")
+        copy_kind = upload.fields.get("copy_kind", "original")
+        if role not in dossier_service.ROLES:
+            raise DossierError(f"role must be one of {', '.join(dossier_service.ROLES)}", "role")
+        if copy_kind not in dossier_service.COPY_KINDS:
+            raise DossierError(
+                f"copy_kind must be one of {', '.join(dossier_service.COPY_KINDS)}", "copy_kind"
+            )
+        if dossier_store.load(runtime.db.read(), dossier_id) is None:
+            raise NotFound(f"no dossier with id {dossier_id!r}")
+        info = await anyio.to_thread.run_sync(upload.blob.commit)
+    except BaseException:
+        upload.blob.abort()
+        raise
+    state, _ = await anyio.to_thread.run_sync(
+        lambda: dossier_service.attach_document(
+            runtime,
+            dossier_id,
+            info,
+            mime=upload.mime,
+            role=role,
+            copy_kind=copy_kind,
+            filename=upload.filename,
+            actor=actor,
+        )
+    )
+    return state

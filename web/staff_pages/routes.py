@@ -9,8 +9,10 @@ from litestar.types import ControllerRouterHandler
 from web.page_kit.static_assets import static_files
 from web.staff_pages.admin_page import AdminPage
 from web.staff_pages.dossier_list import DossierListPage
+from web.staff_pages.dossier_page import DossierPage
 from web.staff_pages.forms import FormPages
 from web.staff_pages.indicators_page import IndicatorsPage
+from web.staff_pages.reception import ReceptionPage
 from web.staff_pages.scans_page import ScansPage
 from web.staff_pages.sync_page import SyncPage
 
@@ -23,5 +25,7 @@ STAFF_PAGE_HANDLERS: list[ControllerRouterHandler] = [
     SyncPage,
     IndicatorsPage,
     AdminPage,
+    ReceptionPage,
+    DossierPage,
     static_files(),
 ]

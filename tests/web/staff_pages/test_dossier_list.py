@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+import msgspec
+import pytest
+
+from node import dossier_store
 from node.runtime import NodeRuntime
 from rules.actor import Role
+from rules.clock import to_utc_iso, utc_now
 from tests.node.helpers import applicant, create
 from tests.support.staff_client import StaffClientFactory
 
@@ -57,3 +65,87 @@ def test_static_assets_are_served_by_the_node(staff_client: StaffClientFactory) 
     js = client.get("/static/htmx-2.0.11.min.js")
     assert js.status_code == 200 and js.text.startswith("var htmx=")
     assert client.get("/static/../node/data/x").status_code == 404
+
+
+def _aged(runtime: NodeRuntime, dossier_id: str, **changes: object) -> None:
+    """Move a stored dossier's dates (as time passing would), for the filters to find."""
+    state = dossier_store.load(runtime.db.read(), dossier_id)
+    assert state is not None
+    changed = msgspec.structs.replace(state, **changes)
+    runtime.db.submit(lambda conn: dossier_store.save(conn, changed))
+
+
+def _hours_from_now(hours: float) -> str:
+    return to_utc_iso(utc_now() + timedelta(hours=hours))
+
+
+def test_filters_mark_and_sort_the_list(
+    staff_client: StaffClientFactory, runtime: NodeRuntime
+) -> None:
+    client = staff_client(Role.RECEPTION)
+    late = create(client, applicant=applicant("Quá Hạn"))
+    soon = create(client, applicant=applicant("Sắp Hạn"))
+    later = create(client, applicant=applicant("Còn Lâu"))
+    _aged(runtime, late["id"], statutory_due_at=_hours_from_now(-30))
+    _aged(runtime, soon["id"], statutory_due_at=_hours_from_now(0.5))
+    _aged(runtime, later["id"], provisional_years=[2099])
+
+    page = client.get("/dossiers").text
+    assert re.search(rf'<tr class="overdue">\s*<td><a href="/dossiers/{late["id"]}"', page)
+    assert re.search(rf'<tr class="due-soon">\s*<td><a href="/dossiers/{soon["id"]}"', page)
+
+    def shown(**params: str) -> list[str]:
+        text = client.get("/dossiers", params=params).text
+        found = [c for c in (late["code"], soon["code"], later["code"]) if c in text]
+        return sorted(found, key=text.index)
+
+    assert shown(overdue="1") == [late["code"]]
+    assert shown(due="today") == [soon["code"]]
+    assert soon["code"] in shown(due="week")
+    assert shown(provisional="1") == [later["code"]]
+    assert shown(status="4") == []
+    assert shown(procedure="1.000894") == [later["code"], soon["code"], late["code"]]
+    assert shown(sort="received_asc") == [late["code"], soon["code"], later["code"]]
+    assert shown(sort="due_asc")[:2] == [late["code"], soon["code"]]
+    kept = client.get("/dossiers", params={"status": "2", "overdue": "1", "sort": "due_asc"})
+    assert (
+        '<option value="2" selected>' in kept.text
+        and 'name="overdue" value="1" checked' in kept.text
+    )
+    assert '<option value="due_asc" selected>' in kept.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"status": "11"}, {"status": "abc"}, {"sort": "name"}, {"due": "yesterday"}, {"offset": "-1"}],
+)
+def test_bad_filters_are_refused(staff_client: StaffClientFactory, params: dict[str, str]) -> None:
+    assert staff_client(Role.RECEPTION).get("/dossiers", params=params).status_code == 400
+
+
+def test_the_list_pages_keep_the_filters(staff_client: StaffClientFactory) -> None:
+    client = staff_client(Role.RECEPTION)
+    for _ in range(51):
+        create(client)
+    page = client.get("/dossiers", params={"status": "2", "sort": "due_asc"}).text
+    assert 'href="?status=2&amp;sort=due_asc&amp;offset=50" rel="next"' in page
+
+
+def test_the_list_as_csv_with_the_same_filters(
+    staff_client: StaffClientFactory, runtime: NodeRuntime
+) -> None:
+    client = staff_client(Role.RECEPTION)
+    late = create(client, applicant=applicant('=HYPERLINK("x")'))
+    other = create(client, applicant=applicant("Trần Thị Bình"))
+    _aged(runtime, late["id"], statutory_due_at=_hours_from_now(-30))
+    csv_all = client.get("/dossiers.csv")
+    assert csv_all.status_code == 200
+    assert csv_all.headers["content-type"].startswith("text/csv")
+    assert csv_all.headers["content-disposition"].startswith("attachment")
+    text = csv_all.content.decode("utf-8-sig")
+    assert text.startswith("Mã hồ sơ,Người nộp,") and other["code"] in text
+    assert "'=HYPERLINK" in text  # a formula is kept as text
+    assert "001099012345" not in text and "0912345678" not in text  # not on the page either
+    overdue = client.get("/dossiers.csv", params={"overdue": "1"}).content.decode("utf-8-sig")
+    assert late["code"] in overdue and other["code"] not in overdue
+    assert "/dossiers.csv?overdue=1" in client.get("/dossiers", params={"overdue": "1"}).text
