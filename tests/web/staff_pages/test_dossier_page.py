@@ -16,7 +16,8 @@ from rules.lifecycle import Action
 from rules.permissions import allowed_actions
 from rules.projection import DossierState
 from tests.node.helpers import act, applicant, counts, create
-from tests.support.staff_client import StaffClientFactory, form_token
+from tests.support.accounts import make_user
+from tests.support.staff_client import StaffClientFactory, csrf_headers, form_token, log_in
 from web.node_api.app import create_app
 
 HOSTILE = "<script>alert(1)</script>"
@@ -199,8 +200,10 @@ def test_an_upload_over_the_limit_is_413_with_the_reason(node_dir: Path) -> None
     )
     rt = open_node(node_dir)
     try:
+        make_user(rt.db, "can-bo")
         with TestClient(app=create_app(rt)) as client:
-            client.headers["X-Actor"] = "can-bo"
+            log_in(client, "can-bo")
+            client.headers.update(csrf_headers(client))
             d = create(client)
             before = counts(rt)
             page = _upload(client, d["id"], "big.pdf", b"%PDF-" + b"x" * 2000)
