@@ -46,6 +46,9 @@ DIVERGED_PROBE_SECONDS = 300.0
 # events are found by polling the log head, a cheap indexed read.
 IDLE_WAIT_SECONDS = 0.01
 SOFTWARE_VERSION = "0.1.0"
+# A resend request below the acknowledged mark (stale, or from a city restored unseen)
+# is answered with a Birth at most this often.
+PROBE_SECONDS = 5.0
 # Room left in a payload for the batch's own framing.
 BATCH_BYTES = wire.MAX_PAYLOAD - 64 * 1024
 _record_encoder = msgspec.msgpack.Encoder()
@@ -84,6 +87,7 @@ class NodeLink:
         self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
         self._city_token = ""  # the last city receiver seen coming up (wire.CityState)
+        self._probed_at = -PROBE_SECONDS  # time.monotonic() of the last stale-reply Birth
         self.rejected = 0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -143,9 +147,11 @@ class NodeLink:
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
 
     def _birth(self) -> wire.Birth:
-        head = _head(self.rt, self.node_id)
+        conn = self.rt.db.read()
+        head = event_log.head_seq(conn, self.node_id)
+        acked = outbox.acked_upto(conn, self.node_id)  # a city holding less went back
         bd_seq = self.transport.connection_epoch()  # the will of this connection names it too
-        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION, bd_seq)
+        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION, bd_seq, acked)
 
     def _say_goodbye(self) -> None:
         """A clean stop sends its death itself (Sparkplug's explicit NDEATH): the broker
@@ -268,8 +274,8 @@ class NodeLink:
         match message:
             case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
                 self._on_ack(upto, message.upto_id)
-            case wire.ResendRequest(origin=origin, from_seq=from_seq) if origin == self.node_id:
-                self._on_resend_request(from_seq)
+            case wire.ResendRequest(origin=origin) if origin == self.node_id:
+                self._on_resend_request(message.from_seq, message.rewind)
             case wire.ChunkAck():
                 self._on_chunk_ack(message)
             case wire.DownBatch():
@@ -312,14 +318,26 @@ class NodeLink:
         if moved:
             self.state.progress()
 
-    def _on_resend_request(self, from_seq: int) -> None:
+    def _on_resend_request(self, from_seq: int, rewind: bool) -> None:
         with self.rt.db.write() as conn:
-            # Asked for what it had acknowledged: the city's store went back (restored).
-            # The log still has those events; the mark follows the city so they go again.
-            rewound = outbox.rewind_ack(conn, self.node_id, from_seq - 1)
+            # Only a Birth's answer can tell that the city lost what it acknowledged (it
+            # compares with the mark the Birth carried): then the mark follows the city
+            # and the log sends those events again.
+            rewound = rewind and outbox.rewind_ack(conn, self.node_id, from_seq - 1)
             acked = outbox.acked_upto(conn, self.node_id)
         if rewound:
             log.warning("event=city_went_back from_seq=%d", from_seq)
+        elif from_seq <= acked:
+            # Asked for what the city has since acknowledged: a reply overtaken by a
+            # higher ack (another receiver of the shared subscription answered first).
+            # Or a city restored under its running receivers, which no Birth told of:
+            # a Birth now (at most one per PROBE_SECONDS) asks, and its answer decides.
+            log.info("event=stale_resend from_seq=%d acked=%d", from_seq, acked)
+            now = time.monotonic()
+            if now - self._probed_at >= PROBE_SECONDS:
+                self._probed_at = now
+                self._control.append(self._birth())
+            return
         elif self._inflight and self._inflight[0].first == from_seq:
             return  # what the window in flight starts with (a Birth's answer): on its way
         self._next_seq = max(from_seq, acked + 1)
