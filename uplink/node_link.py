@@ -19,8 +19,6 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-import msgspec
-
 from node import event_log
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
@@ -30,7 +28,7 @@ from sync import topics, wire
 from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
-from uplink import outbox
+from uplink import batch_size, outbox
 from uplink.blob_lane import BlobLane
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
 from uplink.flow import AckTimer, DataFlight, Sent
@@ -49,9 +47,6 @@ SOFTWARE_VERSION = "0.1.0"
 # A resend request below the acknowledged mark (stale, or from a city restored unseen)
 # is answered with a Birth at most this often.
 PROBE_SECONDS = 5.0
-# Room left in a payload for the batch's own framing.
-BATCH_BYTES = wire.MAX_PAYLOAD - 64 * 1024
-_record_encoder = msgspec.msgpack.Encoder()
 
 
 @dataclass
@@ -142,6 +137,7 @@ class NodeLink:
         self._inflight.clear()
         self._sent_upto = 0
         self.flight.clear()  # the old connection's queue died with it
+        self.flight.max_message = self.transport.max_payload()
         self.blobs.current = None  # re-offer: the city says where to resume
         self._control.appendleft(self._birth())
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
@@ -227,13 +223,14 @@ class NodeLink:
             self._inflight.clear()
         sent = False
         while len(self._inflight) < self.settings.window_batches and self.flight.has_room():
-            records = _fit(
+            room = self.flight.max_message - batch_size.BATCH_FRAMING  # the broker's limit
+            records = batch_size.fit(
                 outbox.events_after(
                     self.rt.db.read(), self.node_id, self._next_seq - 1, self.settings.batch_events
                 ),
-                min(BATCH_BYTES, self.flight.limit()),
+                min(batch_size.BATCH_BYTES, self.flight.limit(), room),
             )
-            if not records:
+            if not records or not self._fits_broker(records[0], room):
                 break
             first, last = records[0].seq, records[-1].seq
             message = self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, first, records))
@@ -242,6 +239,12 @@ class NodeLink:
             self._next_seq = last + 1
             sent = True
         return sent
+
+    def _fits_broker(self, record: EventRecord, room: int) -> bool:
+        """False (with an alarm) for an event larger than the broker lets through."""
+        detail = batch_size.too_large(record, room)
+        self.state.diverged(detail, key="too_large")
+        return not detail
 
     # -- inbound -------------------------------------------------------------------------
     def _receive_all(self) -> bool:
@@ -370,18 +373,3 @@ class NodeLink:
 
 def _head(rt: NodeRuntime, origin: str) -> int:
     return event_log.head_seq(rt.db.read(), origin)
-
-
-def _fit(records: list[EventRecord], limit: int = BATCH_BYTES) -> list[EventRecord]:
-    """The longest prefix whose encoded size fits one payload (never split mid-event).
-
-    Sized by each event's real MessagePack encoding: a fixed guess per event (256 B were
-    assumed, 301-401 B measured with long ids and Vietnamese actors) lets a batch of
-    large events run past ``MAX_PAYLOAD`` and be refused at every turn.
-    """
-    total = 0
-    for i, record in enumerate(records):
-        total += len(_record_encoder.encode(record))
-        if total > limit and i > 0:
-            return records[:i]
-    return records

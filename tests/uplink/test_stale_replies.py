@@ -47,6 +47,9 @@ class ScriptedTransport:
     def last_error(self) -> str:
         return ""
 
+    def max_payload(self) -> int:
+        return wire.MAX_PAYLOAD
+
     def publish(self, topic: str, payload: bytes) -> Delivered:
         self.sent.append(wire.decode(payload))
         return Delivered()
