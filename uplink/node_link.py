@@ -302,7 +302,8 @@ class NodeLink:
         if diverged:
             self.state.diverged(
                 f"the city holds seq {upto} as event {upto_id or '?'}, this log has "
-                f"{mine or 'no event there'}: restored from an old backup?"
+                f"{mine or 'no event there'}: restored from an old backup, or this node "
+                "id in use on another machine?"
             )
             if self._diverged_probe_at is None:
                 self._diverged_probe_at = 0.0  # probe at once, so the city sees it too
