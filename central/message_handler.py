@@ -265,11 +265,13 @@ class MessageHandler:
                 ack = wire.EventAck(node_id, node_id, row.acked_upto, held or "")
                 replies = [_control(node_id, ack)]
                 if message.last_seq > row.acked_upto:
-                    # Events the city lacks, perhaps because it was restored from an old
-                    # copy while the node holds them as acknowledged: ask for them now,
-                    # not when the node next writes one (a node sending them anyway skips
-                    # the request, see NodeLink._on_resend_request).
-                    resend = wire.ResendRequest(node_id, node_id, row.acked_upto + 1)
+                    # Events the city lacks: ask for them now, not when the node next
+                    # writes one (a node sending them anyway skips the request, see
+                    # NodeLink._on_resend_request). Below what the node was told is held,
+                    # the city went back (restored from an old copy): only then may the
+                    # node move its mark back, as no reply from another receiver can.
+                    went_back = message.acked_seq > row.acked_upto
+                    resend = wire.ResendRequest(node_id, node_id, row.acked_upto + 1, went_back)
                     replies.append(_control(node_id, resend))
                 replies += self._asked(self._file_asks.on_birth(node_id))
                 return [*replies, *self._send_down(node_id, row.down_acked_upto, at)]

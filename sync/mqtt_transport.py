@@ -23,10 +23,13 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from sync.transport import Inbound, LinkDown
+from sync.wire import MAX_PAYLOAD
 
 log = logging.getLogger("motcua.sync.mqtt")
 
 KEEPALIVE_SECONDS = 20
+#: Room in a PUBLISH packet beside its payload: fixed header, topic, packet id, properties.
+PACKET_HEADROOM = 1024
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class MqttTransport:
         self._connected = threading.Event()
         self._epoch = 0
         self._error = ""
+        self._max_packet = 0  # the broker's MaximumPacketSize (CONNACK); 0: not announced
         self._lock = threading.Lock()
         self._stopped = False
         client = mqtt.Client(
@@ -132,6 +136,14 @@ class MqttTransport:
     def last_error(self) -> str:
         return self._error
 
+    def max_payload(self) -> int:
+        """paho does not hold a PUBLISH to the broker's announced maximum packet size; the
+        broker drops the connection for a larger one, and the sender would send it again
+        at every reconnect. So the sender sizes its messages to this."""
+        if not self._max_packet:
+            return MAX_PAYLOAD
+        return max(1024, min(MAX_PAYLOAD, self._max_packet - PACKET_HEADROOM))
+
     def publish(self, topic: str, payload: bytes) -> _PahoDelivery:
         if not self._connected.is_set():
             raise LinkDown("not connected to the broker")
@@ -148,12 +160,13 @@ class MqttTransport:
 
     # paho callbacks run on paho's network thread: keep them short.
     def _on_connect(
-        self, client: mqtt.Client, _u: Any, _f: Any, reason: ReasonCode, _p: Properties | None
+        self, client: mqtt.Client, _u: Any, _f: Any, reason: ReasonCode, props: Properties | None
     ) -> None:
         if reason.is_failure:
             self._error = f"connect refused: {reason}"
             log.warning("event=connect_failed reason=%s", reason)
             return
+        self._max_packet = int(getattr(props, "MaximumPacketSize", 0) or 0)
         for topic in self._endpoint.subscriptions:
             client.subscribe(topic, qos=1)
         self._error = ""

@@ -56,3 +56,7 @@ class Transport(Protocol):
 
     def last_error(self) -> str:
         """The last connection error, '' if none."""
+
+    def max_payload(self) -> int:
+        """The largest payload this connection carries: ``wire.MAX_PAYLOAD``, or less when
+        the broker announced a smaller maximum packet size (MQTT v5 CONNACK)."""

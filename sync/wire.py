@@ -103,6 +103,10 @@ class ResendRequest(msgspec.Struct, frozen=True, array_like=True, tag="resend"):
     node_id: NodeId  # the node this exchange is with (the topic's node id)
     origin: Origin  # whose sequence has the gap
     from_seq: Seq  # first seq the asker is missing: its last contiguous seq + 1
+    # Only a Birth's answer can know that the asker lost what it acknowledged (a city
+    # restored from an old copy, told by the Birth's ``acked_seq``); any other request
+    # may be stale (several receivers answer out of order): see NodeLink._on_resend_request.
+    rewind: bool = False  # True: the asker lost what it acked; the sender's mark goes back
 
 
 class ChunkOffer(msgspec.Struct, frozen=True, array_like=True, tag="offer"):
@@ -149,6 +153,9 @@ class Birth(msgspec.Struct, frozen=True, array_like=True, tag="birth"):
     # The will registered for a connection carries its number too, so a death pairs with
     # exactly its birth (Sparkplug B's bdSeq), whatever the clocks say.
     bd_seq: UptoSeq = 0  # this process's connection number (1, 2, ...); 0: an older node
+    # A city holding less than this lost what it acknowledged (restored from an old
+    # copy) and says so (``ResendRequest.rewind``).
+    acked_seq: UptoSeq = 0  # the node's acknowledged mark when it sent this Birth
 
     def __post_init__(self) -> None:
         _check_instant("started_at", self.started_at)

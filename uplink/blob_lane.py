@@ -31,6 +31,8 @@ from uplink.link_state import LinkStateWriter
 log = logging.getLogger("motcua.sync.node")
 
 CHUNK_WINDOW = 2
+# A chunk's own fields beside its data (tag, node id, hash, size, offset).
+CHUNK_FRAMING = 512
 # A file the city will not take (it failed its hash there, or offers go unanswered: over
 # the city's size limit) waits this long before it is tried again, doubling each time up
 # to BLOB_BACKOFF_MAX, while the files behind it go first.
@@ -93,7 +95,9 @@ class BlobLane:
         sent = False
         # Chunks no longer than what the link carries in about a second, so an ack or a new
         # dossier never waits long behind one on a slow uplink.
-        chunk_size = min(self.settings.chunk_size, self.flight.limit())
+        # And within the broker's maximum packet size, less the chunk's own fields.
+        room = self.flight.max_message - CHUNK_FRAMING
+        chunk_size = min(self.settings.chunk_size, self.flight.limit(), room)
         while (
             len(blob.inflight) < CHUNK_WINDOW
             and blob.sent_upto < blob.size

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from sync.transport import Delivery
+from sync.wire import MAX_PAYLOAD
 
 #: Data allowed in the transport's queue whatever the measured rate: one default batch.
 MIN_FLIGHT_BYTES: Final = 32 * 1024
@@ -50,6 +51,9 @@ class DataFlight:
     """Data messages the broker has not acknowledged yet, and the measured throughput."""
 
     rate: float = 0.0  # bytes per second the broker acknowledged, 0 until measured
+    # The largest payload the connection carries (``Transport.max_payload``), set on
+    # each connect: a broker with a smaller maximum packet size drops a larger message.
+    max_message: int = MAX_PAYLOAD
     _queued: deque[_Queued] = field(default_factory=deque)
     _busy_since: float | None = None  # start of the current stretch with data queued
     _busy_bytes: int = 0  # bytes acknowledged by the broker in that stretch

@@ -19,8 +19,6 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-import msgspec
-
 from node import event_log
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
@@ -30,7 +28,7 @@ from sync import topics, wire
 from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
-from uplink import outbox
+from uplink import batch_size, outbox
 from uplink.blob_lane import BlobLane
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
 from uplink.flow import AckTimer, DataFlight, Sent
@@ -46,9 +44,9 @@ DIVERGED_PROBE_SECONDS = 300.0
 # events are found by polling the log head, a cheap indexed read.
 IDLE_WAIT_SECONDS = 0.01
 SOFTWARE_VERSION = "0.1.0"
-# Room left in a payload for the batch's own framing.
-BATCH_BYTES = wire.MAX_PAYLOAD - 64 * 1024
-_record_encoder = msgspec.msgpack.Encoder()
+# A resend request below the acknowledged mark (stale, or from a city restored unseen)
+# is answered with a Birth at most this often.
+PROBE_SECONDS = 5.0
 
 
 @dataclass
@@ -84,6 +82,7 @@ class NodeLink:
         self._diverged_probe_at: float | None = None  # set while the city's log is another
         self._control: deque[wire.Message] = deque()
         self._city_token = ""  # the last city receiver seen coming up (wire.CityState)
+        self._probed_at = -PROBE_SECONDS  # time.monotonic() of the last stale-reply Birth
         self.rejected = 0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -138,14 +137,17 @@ class NodeLink:
         self._inflight.clear()
         self._sent_upto = 0
         self.flight.clear()  # the old connection's queue died with it
+        self.flight.max_message = self.transport.max_payload()
         self.blobs.current = None  # re-offer: the city says where to resume
         self._control.appendleft(self._birth())
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
 
     def _birth(self) -> wire.Birth:
-        head = _head(self.rt, self.node_id)
+        conn = self.rt.db.read()
+        head = event_log.head_seq(conn, self.node_id)
+        acked = outbox.acked_upto(conn, self.node_id)  # a city holding less went back
         bd_seq = self.transport.connection_epoch()  # the will of this connection names it too
-        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION, bd_seq)
+        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION, bd_seq, acked)
 
     def _say_goodbye(self) -> None:
         """A clean stop sends its death itself (Sparkplug's explicit NDEATH): the broker
@@ -221,13 +223,14 @@ class NodeLink:
             self._inflight.clear()
         sent = False
         while len(self._inflight) < self.settings.window_batches and self.flight.has_room():
-            records = _fit(
+            room = self.flight.max_message - batch_size.BATCH_FRAMING  # the broker's limit
+            records = batch_size.fit(
                 outbox.events_after(
                     self.rt.db.read(), self.node_id, self._next_seq - 1, self.settings.batch_events
                 ),
-                min(BATCH_BYTES, self.flight.limit()),
+                min(batch_size.BATCH_BYTES, self.flight.limit(), room),
             )
-            if not records:
+            if not records or not self._fits_broker(records[0], room):
                 break
             first, last = records[0].seq, records[-1].seq
             message = self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, first, records))
@@ -236,6 +239,12 @@ class NodeLink:
             self._next_seq = last + 1
             sent = True
         return sent
+
+    def _fits_broker(self, record: EventRecord, room: int) -> bool:
+        """False (with an alarm) for an event larger than the broker lets through."""
+        detail = batch_size.too_large(record, room)
+        self.state.diverged(detail, key="too_large")
+        return not detail
 
     # -- inbound -------------------------------------------------------------------------
     def _receive_all(self) -> bool:
@@ -268,8 +277,8 @@ class NodeLink:
         match message:
             case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
                 self._on_ack(upto, message.upto_id)
-            case wire.ResendRequest(origin=origin, from_seq=from_seq) if origin == self.node_id:
-                self._on_resend_request(from_seq)
+            case wire.ResendRequest(origin=origin) if origin == self.node_id:
+                self._on_resend_request(message.from_seq, message.rewind)
             case wire.ChunkAck():
                 self._on_chunk_ack(message)
             case wire.DownBatch():
@@ -293,7 +302,8 @@ class NodeLink:
         if diverged:
             self.state.diverged(
                 f"the city holds seq {upto} as event {upto_id or '?'}, this log has "
-                f"{mine or 'no event there'}: restored from an old backup?"
+                f"{mine or 'no event there'}: restored from an old backup, or this node "
+                "id in use on another machine?"
             )
             if self._diverged_probe_at is None:
                 self._diverged_probe_at = 0.0  # probe at once, so the city sees it too
@@ -312,14 +322,26 @@ class NodeLink:
         if moved:
             self.state.progress()
 
-    def _on_resend_request(self, from_seq: int) -> None:
+    def _on_resend_request(self, from_seq: int, rewind: bool) -> None:
         with self.rt.db.write() as conn:
-            # Asked for what it had acknowledged: the city's store went back (restored).
-            # The log still has those events; the mark follows the city so they go again.
-            rewound = outbox.rewind_ack(conn, self.node_id, from_seq - 1)
+            # Only a Birth's answer can tell that the city lost what it acknowledged (it
+            # compares with the mark the Birth carried): then the mark follows the city
+            # and the log sends those events again.
+            rewound = rewind and outbox.rewind_ack(conn, self.node_id, from_seq - 1)
             acked = outbox.acked_upto(conn, self.node_id)
         if rewound:
             log.warning("event=city_went_back from_seq=%d", from_seq)
+        elif from_seq <= acked:
+            # Asked for what the city has since acknowledged: a reply overtaken by a
+            # higher ack (another receiver of the shared subscription answered first).
+            # Or a city restored under its running receivers, which no Birth told of:
+            # a Birth now (at most one per PROBE_SECONDS) asks, and its answer decides.
+            log.info("event=stale_resend from_seq=%d acked=%d", from_seq, acked)
+            now = time.monotonic()
+            if now - self._probed_at >= PROBE_SECONDS:
+                self._probed_at = now
+                self._control.append(self._birth())
+            return
         elif self._inflight and self._inflight[0].first == from_seq:
             return  # what the window in flight starts with (a Birth's answer): on its way
         self._next_seq = max(from_seq, acked + 1)
@@ -352,18 +374,3 @@ class NodeLink:
 
 def _head(rt: NodeRuntime, origin: str) -> int:
     return event_log.head_seq(rt.db.read(), origin)
-
-
-def _fit(records: list[EventRecord], limit: int = BATCH_BYTES) -> list[EventRecord]:
-    """The longest prefix whose encoded size fits one payload (never split mid-event).
-
-    Sized by each event's real MessagePack encoding: a fixed guess per event (256 B were
-    assumed, 301-401 B measured with long ids and Vietnamese actors) lets a batch of
-    large events run past ``MAX_PAYLOAD`` and be refused at every turn.
-    """
-    total = 0
-    for i, record in enumerate(records):
-        total += len(_record_encoder.encode(record))
-        if total > limit and i > 0:
-            return records[:i]
-    return records

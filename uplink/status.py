@@ -32,7 +32,9 @@ class SyncStatus(msgspec.Struct, frozen=True):
     # events at seqs of its own this node holds (see last_error);
     # "connected_not_draining": the link is up but nothing moves;
     # "local_file_damaged": files whose copy on this disk is missing or damaged were set
-    # aside (see last_error and ``motcua check``), the files behind them still go up.
+    # aside (see last_error and ``motcua check``), the files behind them still go up;
+    # "event_too_large_for_broker": an event is larger than the broker's max_packet_size
+    # lets through, so nothing behind it goes up until the broker's limit is raised.
     alarm: str | None
     state_updated_at: str | None
 
@@ -66,6 +68,9 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
     damaged = link.get("damaged_files", "") if fresh else ""
     if damaged:
         alarm = "local_file_damaged"
+    too_large = link.get("too_large", "") if fresh else ""
+    if too_large:
+        alarm = "event_too_large_for_broker"
     diverged = link.get("diverged", "") or link.get("city_diverged", "")
     if diverged:
         alarm = "log_diverged"
@@ -74,7 +79,7 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         broker=rt.config.sync.broker,
         link="off" if not enabled else ("connected" if connected else "disconnected"),
         connected_since=to_local_iso(link.get("connected_since")) if connected else None,
-        last_error=diverged or damaged or link.get("last_error", ""),
+        last_error=diverged or too_large or damaged or link.get("last_error", ""),
         lanes={
             "control": LaneStatus(0, 0, None),
             "events": LaneStatus(n_events, event_bytes, _age(oldest_event, now)),

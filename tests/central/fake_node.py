@@ -110,9 +110,11 @@ class FakeNode:
         events = self.log[first - 1 : last]
         return self.up(Lane.EVENTS, wire.EventBatch(self.node_id, first, events))
 
-    def birth(self, session: str | None = None) -> tuple[str, bytes]:
+    def birth(self, session: str | None = None, acked: int = 0) -> tuple[str, bytes]:
+        """The Birth of a node whose log the city acknowledged up to ``acked``."""
         started = session or self.session
-        return self.up(Lane.CONTROL, wire.Birth(self.node_id, started, len(self.log), "0.1.0"))
+        birth = wire.Birth(self.node_id, started, len(self.log), "0.1.0", acked_seq=acked)
+        return self.up(Lane.CONTROL, birth)
 
     def up(self, lane: Lane, message: wire.Message) -> tuple[str, bytes]:
         return topics.up(self.node_id, lane), wire.encode(message)

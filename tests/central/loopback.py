@@ -16,6 +16,7 @@ from central.sqlite_store import SqliteCentralStore
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from settings.sync import SyncSettings
+from sync import wire
 from sync.transport import Delivered, Inbound
 from tests.support.city_fixtures import make_handler
 from uplink.node_link import NodeLink
@@ -42,6 +43,9 @@ class Loopback:
 
     def last_error(self) -> str:
         return ""
+
+    def max_payload(self) -> int:
+        return wire.MAX_PAYLOAD
 
     def publish(self, topic: str, payload: bytes) -> Delivered:
         for out in self._city().handle(topic, payload):

@@ -51,9 +51,22 @@ def test_a_birth_above_the_held_head_asks_for_the_rest_at_once(handler: MessageH
     # 3..5 as acknowledged and would send them only once it writes a new event.
     node = node_with(5)
     handler.handle(*node.batch(1, 2))
-    assert messages(handler.handle(*node.birth())) == [
+    assert messages(handler.handle(*node.birth(acked=5))) == [
         (CONTROL, ack(node, 2)),
-        (CONTROL, wire.ResendRequest(NODE, NODE, 3)),
+        (CONTROL, wire.ResendRequest(NODE, NODE, 3, rewind=True)),
+    ]
+
+
+def test_a_birth_above_the_head_but_not_above_the_acked_mark_does_not_rewind(
+    handler: MessageHandler,
+) -> None:
+    # A backlog the city never acknowledged: a plain request, which never moves the
+    # node's mark back (it may be overtaken by another receiver's higher ack).
+    node = node_with(5)
+    handler.handle(*node.batch(1, 2))
+    assert messages(handler.handle(*node.birth(acked=2))) == [
+        (CONTROL, ack(node, 2)),
+        (CONTROL, wire.ResendRequest(NODE, NODE, 3, rewind=False)),
     ]
 
 

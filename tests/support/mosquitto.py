@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import ssl
@@ -40,12 +41,35 @@ class MosquittoError(RuntimeError):
     """The broker would not start or stop; the message quotes the end of its log."""
 
 
+def _ephemeral_range() -> range:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
 def free_port(host: str = HOST) -> int:
-    """A port nothing listens on right now (the kernel's pick for an ephemeral bind)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A port nothing listens on right now, outside the kernel's ephemeral range.
+
+    A broker restarted on its port must find it free: an ephemeral port (the kernel's
+    pick for ``bind(0)``) can meanwhile become the local end of any outgoing connection,
+    even a client reconnecting to this very broker, and the restart would then fail
+    with "Address already in use".
+    """
+    ephemeral = _ephemeral_range()
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(10_000, 65_000)
+        if port in ephemeral:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise MosquittoError("no free port outside the ephemeral range")
 
 
 def persistence_dir(workdir: Path) -> Path:

@@ -6,7 +6,8 @@ import msgspec
 
 from rules.event_record import EVENT_FORMAT, EventRecord
 from sync import wire
-from uplink.node_link import _fit
+from uplink.batch_size import BATCH_FRAMING, too_large
+from uplink.batch_size import fit as _fit
 
 NODE = "xa-batch-size"
 
@@ -40,3 +41,15 @@ def test_a_batch_of_events_with_long_actors_fits_one_payload() -> None:
 def test_small_events_go_in_one_batch() -> None:
     records = [_event(seq, 300) for seq in range(1, 501)]
     assert _fit(records) == records
+
+
+def test_a_batch_under_a_small_broker_limit_fits_it_with_its_framing() -> None:
+    room = 64 * 1024 - 1024 - BATCH_FRAMING  # a broker's max_packet_size of 64 KiB
+    batch = _fit([_event(seq, 5_000) for seq in range(1, 100)], room)
+    assert len(wire.encode(wire.EventBatch(NODE, 1, batch))) <= 64 * 1024 - 1024
+
+
+def test_an_event_over_the_brokers_limit_is_named_not_sent() -> None:
+    assert too_large(_event(7, 5_000), 64 * 1024) == ""
+    why = too_large(_event(7, 100_000), 64 * 1024)
+    assert "event seq 7" in why and "max_packet_size" in why
