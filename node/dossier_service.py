@@ -25,11 +25,13 @@ from rules.event_kinds import (
     DocumentAttached,
     DossierEvent,
     DossierReceived,
+    FollowingEvent,
     Person,
 )
 from rules.event_record import EventRecord
 from rules.lifecycle import Status
 from rules.projection import DossierState, apply
+from rules.replay import last_event_id
 from rules.transitions import TransitionRequest, check_note, decide_transition
 from rules.work_calendar import WorkCalendar
 from storage.blob_store import BlobInfo
@@ -83,6 +85,11 @@ def _commit_event(
     body: DossierEvent,
     actor: Actor,
 ) -> tuple[DossierState, EventRecord]:
+    if isinstance(body, FollowingEvent):
+        # Name the version this was decided on, so every site folds it after what its
+        # author saw, even when this machine's clock is behind the city's.
+        version = last_event_id(event_log.for_stream(conn, body.dossier_id))
+        body = msgspec.structs.replace(body, after=version)
     record = event_log.append(conn, rt.node_id, body.dossier_id, body, actor.user_id)
     new_state = apply(
         state, body, origin=record.origin, event_id=record.id, recorded_at=record.recorded_at

@@ -52,6 +52,10 @@ class DossierTransitioned(msgspec.Struct, frozen=True, tag="dossier_transitioned
     statutory_remaining: int | None = None
     # With a new computed deadline: the years it reached without their calendar.
     provisional_years: list[int] | None = None
+    # The dossier version it was decided on: the id of the dossier's last event its author
+    # had folded. The fold puts it after that event whatever the clocks say (rules/replay.py);
+    # None in events written before causal order, which fold by time as they always did.
+    after: str | None = None
 
 
 class DocumentAttached(msgspec.Struct, frozen=True, tag="document_attached"):
@@ -62,6 +66,7 @@ class DocumentAttached(msgspec.Struct, frozen=True, tag="document_attached"):
     role: str  # component | result | supplement
     copy_kind: str  # original | certified_copy | electronic
     filename: str
+    after: str | None = None  # the dossier version it was made on, as in DossierTransitioned
 
 
 class ProcedureUpserted(msgspec.Struct, frozen=True, tag="procedure_upserted"):
@@ -87,6 +92,8 @@ EventBody = (
     DossierReceived | DossierTransitioned | DocumentAttached | ProcedureUpserted | CalendarDaySet
 )
 DossierEvent = DossierReceived | DossierTransitioned | DocumentAttached
+#: Dossier events made on an earlier version of their dossier (they name it in ``after``).
+FollowingEvent = DossierTransitioned | DocumentAttached
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(EventBody)
