@@ -6,6 +6,7 @@ import heapq
 import random
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import uuid6
 
 from rules.clock import to_utc_iso
@@ -122,7 +123,6 @@ def test_a_forged_cycle_of_versions_still_gives_one_order_at_every_site() -> Non
     a_id, b_id = str(uuid6.uuid7()), str(uuid6.uuid7())
     a = _move("central", 1, T0 + timedelta(minutes=1), "start", (2, 4), b_id)
     b = _move("xa-1", 2, T0 + timedelta(minutes=2), "request_supplement", (4, 5), a_id)
-    a = EventRecord(*[a_id if f == "id" else getattr(a, f) for f in a.__struct_fields__])
-    b = EventRecord(*[b_id if f == "id" else getattr(b, f) for f in b.__struct_fields__])
+    a, b = msgspec.structs.replace(a, id=a_id), msgspec.structs.replace(b, id=b_id)
     orders = {tuple(r.id for r in canonical_order(p)) for p in ([received, a, b], [b, a, received])}
     assert orders == {(received.id, a.id, b.id)}
