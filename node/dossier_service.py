@@ -14,6 +14,7 @@ import msgspec
 import uuid6
 
 from node import dossier_store, event_log
+from node.clock_estimate import require_sound_clock
 from node.runtime import NodeRuntime
 from rules.actor import Actor
 from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
@@ -121,6 +122,7 @@ def issue_code(rt: NodeRuntime, conn: apsw.Connection, moment: datetime) -> str:
 
 
 def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
+    require_sound_clock(rt)  # the reception time and the appointment come from this clock
     now = utc_now()
     if req.channel not in CHANNELS:
         raise DossierError(f"channel must be one of {', '.join(CHANNELS)}", "channel")
@@ -189,6 +191,7 @@ def transition(
     rt: NodeRuntime, dossier_id: str, req: TransitionRequest, actor: Actor
 ) -> DossierState:
     check_note(req)
+    require_sound_clock(rt)  # the step's time, and any new appointment, come from this clock
     now = utc_now()
 
     def write(conn: apsw.Connection) -> DossierState:

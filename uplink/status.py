@@ -6,8 +6,10 @@ from datetime import datetime
 
 import msgspec
 
+from node.clock_estimate import clock_check
 from node.runtime import NodeRuntime
 from rules.clock import from_utc_iso, to_local_iso, utc_now
+from rules.clock_offset import ClockCheck
 from uplink import outbox
 
 
@@ -33,8 +35,12 @@ class SyncStatus(msgspec.Struct, frozen=True):
     # "connected_not_draining": the link is up but nothing moves;
     # "local_file_damaged": files whose copy on this disk is missing or damaged were set
     # aside (see last_error and ``motcua check``), the files behind them still go up.
+    # "clock_off": the city's acks show this clock off by more than sync.clock_alarm_seconds;
+    # "clock_behind_log": no estimate vouches for it and it is behind this node's newest
+    # event (set back). Receptions and transitions are refused meanwhile; see ``clock``.
     alarm: str | None
     state_updated_at: str | None
+    clock: ClockCheck | None = None  # this clock against the city's (rules/clock_offset.py)
 
 
 def _age(ts: str | None, now: datetime) -> float | None:
@@ -66,6 +72,9 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
     damaged = link.get("damaged_files", "") if fresh else ""
     if damaged:
         alarm = "local_file_damaged"
+    clock = clock_check(rt, conn)
+    if clock.alarm:
+        alarm = clock.alarm
     diverged = link.get("diverged", "") or link.get("city_diverged", "")
     if diverged:
         alarm = "log_diverged"
@@ -74,7 +83,7 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         broker=rt.config.sync.broker,
         link="off" if not enabled else ("connected" if connected else "disconnected"),
         connected_since=to_local_iso(link.get("connected_since")) if connected else None,
-        last_error=diverged or damaged or link.get("last_error", ""),
+        last_error=diverged or clock.message or damaged or link.get("last_error", ""),
         lanes={
             "control": LaneStatus(0, 0, None),
             "events": LaneStatus(n_events, event_bytes, _age(oldest_event, now)),
@@ -86,4 +95,5 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         throughput_bytes_per_s=float(link.get("throughput_bytes_per_s", "0")) if fresh else 0.0,
         alarm=alarm,
         state_updated_at=to_local_iso(updated),
+        clock=clock,
     )
