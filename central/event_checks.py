@@ -62,6 +62,11 @@ def _cutoff(value: str) -> None:
         raise EventCheckError(str(exc)) from None
 
 
+def _version(after: str | None) -> None:
+    if after is not None and not _ID.match(after):
+        raise EventCheckError("after must name an event id (1-64 of 0-9 A-Z a-z -)")
+
+
 def check_body(body: EventBody, stream: str) -> None:
     """The body's own rules: what the projection and the API rely on."""
     match body:
@@ -85,12 +90,15 @@ def check_body(body: EventBody, stream: str) -> None:
             for name in ("received_at", "due_at", "statutory_due_at"):
                 value = getattr(body, name)
                 _utc(value, name, optional=value is None)
+            _version(body.after)
         case DocumentAttached():
             if not _SHA.match(body.sha256) or body.size < 0:
                 raise EventCheckError("document_attached needs a SHA-256 and a size >= 0")
+            _version(body.after)
         case LookupPinIssued():
             if not is_lookup_pin(body.pin):
                 raise EventCheckError("lookup_pin_issued needs a pin of 6 digits")
+            _version(body.after)
         case ProcedureUpserted():
             if stream != CATALOG_STREAM:
                 raise EventCheckError(f"procedure_upserted on stream {stream!r}")

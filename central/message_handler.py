@@ -262,7 +262,7 @@ class MessageHandler:
                     _quote(message.software_version),
                 )
                 held = self.store.own_event_id(node_id, row.acked_upto) if row.acked_upto else ""
-                ack = wire.EventAck(node_id, node_id, row.acked_upto, held or "")
+                ack = wire.EventAck(node_id, node_id, row.acked_upto, held or "", at)
                 replies = [_control(node_id, ack)]
                 if message.last_seq > row.acked_upto:
                     # Events the city lacks: ask for them now, not when the node next
@@ -323,7 +323,7 @@ class MessageHandler:
             outcome.head,
         )
         # Only now, after the commit: the ack is the node's licence to stop resending.
-        ack = wire.EventAck(node_id, node_id, outcome.head, outcome.head_id)
+        ack = wire.EventAck(node_id, node_id, outcome.head, outcome.head_id, at)
         return [_control(node_id, ack), *self._asked(self._file_asks.on_batch(batch))]
 
     def _asked(self, asks: list[wire.ChunkAck]) -> list[Outgoing]:

@@ -24,10 +24,10 @@ from central.sql_tables import (
 )
 from central.store import CENTRAL_ORIGIN, AppendResult, Decide, DossierContext, NodeRow
 from rules.errors import NotFound  # the API maps it to 404
-from rules.event_kinds import EventBody, encode_body, kind_of
+from rules.event_kinds import EventBody, FollowingEvent, encode_body, kind_of
 from rules.event_record import EVENT_FORMAT, EventRecord, check_body_size
 from rules.reference_streams import reference_stream
-from rules.replay import canonical_order, refold
+from rules.replay import canonical_order, last_event_id, refold
 
 REFERENCE_KINDS = ("procedure_upserted", "calendar_day_set")
 
@@ -57,6 +57,8 @@ def append_central(
         timestamps.after([e.recorded_at for e in events], timestamps.instant(at)),
     )
     body = decide(ctx)
+    if isinstance(body, FollowingEvent):  # the version decided on: see rules/replay.py
+        body = msgspec.structs.replace(body, after=last_event_id(events))
     record = _append(tx, row, dossier_id, body, actor, ctx.recorded_at)
     new_state = refold([*events, record])
     assert new_state is not None

@@ -7,6 +7,7 @@ import click
 from cli.backup_cmd import backup_cmd
 from cli.central_cmd import central_group, digest_cmd
 from cli.check_cmd import check_cmd
+from cli.clock_skew import install_from_environment
 from cli.demo_cmd import demo_cmd
 from cli.ingest_cmd import ingest_group
 from cli.init_cmd import init_cmd
@@ -44,4 +45,5 @@ for command in (
 
 
 def main() -> None:
+    install_from_environment()
     cli()

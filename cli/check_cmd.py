@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from cli.common import EXIT_NEEDS_OPERATOR, data_dir_option, fail
+from cli.common import EXIT_NEEDS_OPERATOR, clock_line, data_dir_option, fail
+from node.clock_estimate import clock_check
 from node.integrity import check
 from node.runtime import open_node
 from settings.loading import ConfigError
@@ -24,6 +25,7 @@ def check_cmd(data_dir: Path) -> None:
         return
     try:
         report = check(rt)
+        clock = clock_check(rt)
     except db_mod.DatabaseError as exc:
         fail(str(exc))
         return
@@ -46,9 +48,11 @@ def check_cmd(data_dir: Path) -> None:
         )
         for sha in report.unreferenced:
             click.echo(f"unreferenced: {rt.blobs.path_for(sha)}")
+    click.echo(f"clock: {clock_line(clock)}")
     for warning in report.calendar_warnings:
         click.echo(f"warning: {warning}")
-    for problem in report.problems:
+    problems = [*report.problems, *([f"{clock.alarm}: {clock.message}"] if clock.alarm else [])]
+    for problem in problems:
         click.echo(f"problem: {problem}", err=True)
-    if report.problems:
+    if problems:
         raise SystemExit(EXIT_NEEDS_OPERATOR)

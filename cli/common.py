@@ -12,6 +12,7 @@ import click
 
 from node.runtime import NodeRuntime, open_node
 from rules.actor import STAFF_ROLES, Actor
+from rules.clock_offset import ClockCheck
 from settings.loading import ConfigError
 from settings.node import default_data_dir
 from storage.db import DatabaseError
@@ -56,3 +57,15 @@ def operator(name: str) -> Actor:
     administrator, holding every role (whoever can run the command can open its database,
     so a role check here would protect nothing)."""
     return Actor(user_id=name, display_name=name, roles=STAFF_ROLES)
+
+
+def clock_line(clock: ClockCheck) -> str:
+    """This clock against the city's, in one line (``motcua sync status``, ``motcua check``)."""
+    if clock.offset_seconds is None or clock.uncertainty_seconds is None:
+        known = "never measured (no ack from the city yet)"
+    else:
+        known = (
+            f"city minus this clock {clock.offset_seconds:+.1f} s "
+            f"(±{clock.uncertainty_seconds:.1f} s, measured {clock.measured_at})"
+        )
+    return f"{known}; alarm past {clock.threshold_seconds:.0f} s"

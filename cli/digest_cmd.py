@@ -1,8 +1,9 @@
 """``motcua digest``: one SHA-256 over a node's replicated state, at the node or the city.
 
 Both sides feed ``rules.digest.digest`` the same thing: every event of the node's log (its
-own and the city's for it) in (origin, seq) order, and the hashes of the files its
-``document_attached`` events name that the site holds whole. Only named files count: a
+own and the city's for it) in (origin, seq) order, the hashes of the files its
+``document_attached`` events name that the site holds whole, and the dossiers as the site
+projected them (the node incrementally, the city by refolding). Only named files count: a
 scan waiting unfiled in the node's inbox is in the node's ``blobs`` table but never
 replicates (the sender ships files that a document names), so counting it would keep the
 two digests apart for ever.
@@ -18,6 +19,7 @@ import click
 from rules.digest import digest
 from rules.event_kinds import DocumentAttached, decode_body
 from rules.event_record import EventRecord
+from rules.projection import DossierState
 from settings import city as central_config
 from settings import node as node_config
 from settings.loading import ConfigError
@@ -35,8 +37,10 @@ def named_files(records: Iterable[EventRecord]) -> list[str]:
     return sorted(shas)
 
 
-def log_digest(records: list[EventRecord], held: Callable[[str], bool]) -> str:
-    return digest(records, [sha for sha in named_files(records) if held(sha)])
+def log_digest(
+    records: list[EventRecord], held: Callable[[str], bool], states: Iterable[DossierState]
+) -> str:
+    return digest(records, [sha for sha in named_files(records) if held(sha)], states)
 
 
 def node_digest(data_dir: Path) -> str:
@@ -45,17 +49,18 @@ def node_digest(data_dir: Path) -> str:
     path = data_dir / node_config.DATABASE_NAME
     if not path.exists():
         raise node_db.DatabaseError(f"{path}: no database")
-    from node import event_log
+    from node import dossier_store, event_log
 
     conn = node_db.connect(path)
     try:
         conn.execute("BEGIN")
         records = list(event_log.iter_all(conn))
         blobs = {str(r[0]) for r in conn.execute("SELECT sha256 FROM blobs")}
+        states = dossier_store.iter_states(conn)
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return log_digest(records, blobs.__contains__)
+    return log_digest(records, blobs.__contains__, states)
 
 
 def central_digest(data_dir: Path, node_id: str) -> str:
@@ -67,7 +72,8 @@ def central_digest(data_dir: Path, node_id: str) -> str:
     try:
         store.migrate()
         records = store.node_log(node_id)
-        return log_digest(records, lambda sha: store.blob_size(sha) is not None)
+        states = store.dossier_states(node_id)
+        return log_digest(records, lambda sha: store.blob_size(sha) is not None, states)
     finally:
         store.close()
 

@@ -10,7 +10,7 @@ from types import FrameType
 import click
 import msgspec
 
-from cli.common import data_dir_option, fail, opened_node
+from cli.common import clock_line, data_dir_option, fail, opened_node
 from cli.logging_setup import configure_logging
 from uplink.connect import start_link
 from uplink.status import status
@@ -60,5 +60,7 @@ def status_cmd(data_dir: Path, as_json: bool) -> None:
         click.echo(f"lane {name}: {lane.pending} pending, {lane.bytes} bytes{age}")
     click.echo(f"last ack: {s.last_ack_at or 'never'}")
     click.echo(f"throughput: {s.throughput_bytes_per_s:.0f} bytes/s")
+    if s.clock is not None:
+        click.echo(f"clock: {clock_line(s.clock)}")
     if s.alarm:
         click.echo(f"ALARM: {s.alarm}", err=True)

@@ -16,6 +16,7 @@ import uuid6
 
 from node import dossier_store, event_log
 from node.appointments import appointment_for, current_procedure
+from node.clock_estimate import require_sound_clock
 from node.runtime import NodeRuntime
 from rules.actor import Actor
 from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
@@ -26,6 +27,7 @@ from rules.event_kinds import (
     DocumentAttached,
     DossierEvent,
     DossierReceived,
+    FollowingEvent,
     LookupPinIssued,
     Person,
 )
@@ -34,6 +36,7 @@ from rules.lifecycle import Status
 from rules.lookup_pin import PIN_LENGTH
 from rules.permissions import Operation, require
 from rules.projection import DossierState, apply
+from rules.replay import last_event_id
 from rules.transitions import TransitionRequest, check_note, decide_transition
 from rules.work_calendar import WorkCalendar
 from storage.blob_store import BlobInfo
@@ -87,6 +90,11 @@ def _commit_event(
     body: DossierEvent,
     actor: Actor,
 ) -> tuple[DossierState, EventRecord]:
+    if isinstance(body, FollowingEvent):
+        # Name the version this was decided on, so every site folds it after what its
+        # author saw, even when this machine's clock is behind the city's.
+        version = last_event_id(event_log.for_stream(conn, body.dossier_id))
+        body = msgspec.structs.replace(body, after=version)
     record = event_log.append(conn, rt.node_id, body.dossier_id, body, actor.user_id)
     new_state = apply(
         state, body, origin=record.origin, event_id=record.id, recorded_at=record.recorded_at
@@ -119,6 +127,7 @@ def issue_code(rt: NodeRuntime, conn: apsw.Connection, moment: datetime) -> str:
 
 def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
     require(actor, Operation.CREATE_DOSSIER)
+    require_sound_clock(rt)  # the reception time and the appointment come from this clock
     now = utc_now()
     if req.channel not in CHANNELS:
         raise DossierError(f"channel must be one of {', '.join(CHANNELS)}", "channel")
@@ -198,6 +207,7 @@ def transition(
 ) -> DossierState:
     require(actor, req.action)
     check_note(req)
+    require_sound_clock(rt)  # the step's time, and any new appointment, come from this clock
     now = utc_now()
 
     def write(conn: apsw.Connection) -> DossierState:

@@ -7,14 +7,33 @@ timestamp that leaves through the API goes through :func:`to_local_iso`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 OFFICE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def utc_now() -> datetime:
+def _system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+_source: Callable[[], datetime] = _system_clock
+
+
+def utc_now() -> datetime:
+    """This machine's wall clock: every time the node or the city records comes from here."""
+    return _source()
+
+
+def use_clock(source: Callable[[], datetime] | None) -> None:
+    """Read the wall clock through ``source`` (None: the system clock again).
+
+    Only the process entry point calls it (``cli/clock_skew.py``), so that end-to-end
+    tests can run a real process whose clock is wrong, as a machine's can be.
+    """
+    global _source
+    _source = source or _system_clock
 
 
 def to_utc_iso(moment: datetime) -> str:

@@ -21,6 +21,12 @@ class NotFound(DossierError):
     pass
 
 
+class ClockUnsafe(DossierError):
+    """This machine's clock is known to be wrong, so a time it would record (a reception,
+    an appointment, a step's time) would be wrong too: refused, nothing written (HTTP 503,
+    until the clock is set right)."""
+
+
 def aware_time(moment: datetime, field: str, example: str) -> datetime:
     """``moment`` if it has a UTC offset and a plausible year; DossierError naming
     ``field`` otherwise (``example`` shows the expected form)."""

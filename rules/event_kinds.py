@@ -55,6 +55,10 @@ class DossierTransitioned(msgspec.Struct, frozen=True, tag="dossier_transitioned
     statutory_remaining: int | None = None
     # With a new computed deadline: the years it reached without their calendar.
     provisional_years: list[int] | None = None
+    # The dossier version it was decided on: the id of the dossier's last event its author
+    # had folded. The fold puts it after that event whatever the clocks say (rules/replay.py);
+    # None in events written before causal order, which fold by time as they always did.
+    after: str | None = None
 
 
 class DocumentAttached(msgspec.Struct, frozen=True, tag="document_attached"):
@@ -65,6 +69,7 @@ class DocumentAttached(msgspec.Struct, frozen=True, tag="document_attached"):
     role: str  # component | result | supplement
     copy_kind: str  # original | certified_copy | electronic
     filename: str
+    after: str | None = None  # the dossier version it was made on, as in DossierTransitioned
 
 
 class LookupPinIssued(msgspec.Struct, frozen=True, tag="lookup_pin_issued"):
@@ -73,6 +78,7 @@ class LookupPinIssued(msgspec.Struct, frozen=True, tag="lookup_pin_issued"):
 
     dossier_id: str
     pin: str
+    after: str | None = None  # the dossier version it was made on, as in DossierTransitioned
 
 
 class ProcedureUpserted(msgspec.Struct, frozen=True, tag="procedure_upserted"):
@@ -105,6 +111,8 @@ EventBody = (
 DossierEvent = DossierReceived | DossierTransitioned | DocumentAttached | LookupPinIssued
 #: The kinds a dossier's projection folds, for ``isinstance`` checks.
 DOSSIER_EVENT_TYPES = (DossierReceived, DossierTransitioned, DocumentAttached, LookupPinIssued)
+#: Dossier events made on an earlier version of their dossier (they name it in ``after``).
+FollowingEvent = DossierTransitioned | DocumentAttached | LookupPinIssued
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(EventBody)

@@ -28,6 +28,9 @@ class SyncSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ack_timeout_seconds: float = 15.0
     # Alarm "connected but not draining" when nothing was acknowledged for this long.
     stall_alarm_seconds: float = 120.0
+    # Alarm "clock_off" when the city's acks show this clock off by more than this; while
+    # it is raised, receptions and transitions are refused (their times would be wrong).
+    clock_alarm_seconds: float = 120.0
 
 
 class BrokerAddress(msgspec.Struct, frozen=True):
@@ -73,6 +76,7 @@ def validate_sync(sync: SyncSettings, source: str) -> None:
         "sync.batch_events": (sync.batch_events, 1, 5000),
         "sync.window_batches": (sync.window_batches, 1, 64),
         "sync.bandwidth_bytes_per_s": (sync.bandwidth_bytes_per_s, 0, 10**10),
+        "sync.clock_alarm_seconds": (sync.clock_alarm_seconds, 5, 86400),
     }
     for key, (value, low, high) in limits.items():
         if not low <= value <= high:

@@ -95,6 +95,12 @@ class EventAck(msgspec.Struct, frozen=True, array_like=True, tag="ack"):
     # A node restored from an old backup has other events at the city's seqs: the id tells
     # the city's copy from its own.
     upto_id: EventIdText = ""  # id of the event held at upto_seq ("" for 0 or an older city)
+    # The node measures its clock against it over the round trip (rules/clock_offset.py).
+    city_time: str = ""  # the city's clock when it answered, UTC ISO; "" from an older city
+
+    def __post_init__(self) -> None:
+        if self.city_time:
+            _check_instant("city_time", self.city_time)
 
 
 class ResendRequest(msgspec.Struct, frozen=True, array_like=True, tag="resend"):

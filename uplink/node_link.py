@@ -30,6 +30,7 @@ from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import batch_size, outbox
 from uplink.blob_lane import BlobLane
+from uplink.clock_watch import ClockWatch
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
 from uplink.flow import AckTimer, DataFlight, Sent
 from uplink.link_state import LinkStateWriter
@@ -55,6 +56,7 @@ class _InFlight:
     last: int
     sent: Sent
     resent: bool  # a second copy: its ack says nothing about the round trip (Karn)
+    published_at: float  # time.monotonic() when it was handed to the transport
 
 
 class NodeLink:
@@ -69,6 +71,7 @@ class NodeLink:
         self.bucket = TokenBucket(rate, max(rate, settings.chunk_size + 64 * 1024))
         self.started_at = started_at
         self.state = LinkStateWriter(rt)
+        self.clock = ClockWatch(rt)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._epoch = 0
@@ -195,7 +198,8 @@ class NodeLink:
         sent = False
         while self._control:
             self._publish(Lane.CONTROL, self._control[0])
-            self._control.popleft()
+            if isinstance(self._control.popleft(), wire.Birth):
+                self.clock.birth_sent(time.monotonic())
             sent = True
         return sent
 
@@ -234,7 +238,8 @@ class NodeLink:
                 break
             first, last = records[0].seq, records[-1].seq
             message = self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, first, records))
-            self._inflight.append(_InFlight(first, last, message, first <= self._sent_upto))
+            resent = first <= self._sent_upto
+            self._inflight.append(_InFlight(first, last, message, resent, now))
             self._sent_upto = max(self._sent_upto, last)
             self._next_seq = last + 1
             sent = True
@@ -276,7 +281,7 @@ class NodeLink:
         self._city_answered_at = time.monotonic()
         match message:
             case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
-                self._on_ack(upto, message.upto_id)
+                self._on_ack(upto, message.upto_id, message.city_time)
             case wire.ResendRequest(origin=origin) if origin == self.node_id:
                 self._on_resend_request(message.from_seq, message.rewind)
             case wire.ChunkAck():
@@ -290,7 +295,7 @@ class NodeLink:
         self.rejected += 1
         log.warning("event=rejected reason=%s topic=%s detail=%s", reason, topic, detail[:200])
 
-    def _on_ack(self, upto: int, upto_id: str) -> None:
+    def _on_ack(self, upto: int, upto_id: str, city_time: str = "") -> None:
         with self.rt.db.write() as conn:
             mine = event_log.id_at(conn, self.node_id, upto) if upto else None
             # The city's event at upto must be ours: after a restore from an old backup the
@@ -308,15 +313,20 @@ class NodeLink:
             if self._diverged_probe_at is None:
                 self._diverged_probe_at = 0.0  # probe at once, so the city sees it too
             self._inflight.clear()
+            self.clock.on_ack(city_time, None)
             return
         self.state.diverged("")
         self._diverged_probe_at = None
         now = time.monotonic()
+        answered: float | None = None  # when the first batch it answers left (sent once)
         while self._inflight and self._inflight[0].last <= upto:
             batch = self._inflight.popleft()
             batch.sent.stamp(now)
+            if not batch.resent and answered is None:
+                answered = batch.published_at
             if not batch.resent and batch.sent.at_broker is not None:
                 self.ack_timer.sample(now - batch.sent.at_broker)
+        self.clock.on_ack(city_time, answered)
         if upto + 1 > self._next_seq:
             self._next_seq = upto + 1  # the city already holds more than this session sent
         if moved:

@@ -6,8 +6,10 @@ from datetime import datetime
 
 import msgspec
 
+from node.clock_estimate import clock_check
 from node.runtime import NodeRuntime
 from rules.clock import from_utc_iso, to_local_iso, utc_now
+from rules.clock_offset import ClockCheck
 from uplink import outbox
 
 
@@ -34,9 +36,14 @@ class SyncStatus(msgspec.Struct, frozen=True):
     # "local_file_damaged": files whose copy on this disk is missing or damaged were set
     # aside (see last_error and ``motcua check``), the files behind them still go up;
     # "event_too_large_for_broker": an event is larger than the broker's max_packet_size
-    # lets through, so nothing behind it goes up until the broker's limit is raised.
-    alarm: str | None
+    # lets through, so nothing behind it goes up until the broker's limit is raised;
+    # "clock_off": the city's acks show this clock off by more than sync.clock_alarm_seconds;
+    # "clock_behind_log": no estimate vouches for it and it is behind this node's newest
+    # event (set back). Receptions and transitions are refused meanwhile; see ``clock``.
+    alarm: str | None  # the most serious of ``alarms`` (the order above is least to most)
     state_updated_at: str | None
+    clock: ClockCheck | None = None  # this clock against the city's (rules/clock_offset.py)
+    alarms: list[str] = msgspec.field(default_factory=list)  # every alarm raised now
 
 
 def _age(ts: str | None, now: datetime) -> float | None:
@@ -57,29 +64,32 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
     # A state older than a few write intervals means no link process is running.
     fresh = updated is not None and (now - from_utc_iso(updated)).total_seconds() < 10
     connected = enabled and fresh and link.get("connected") == "1"
-    alarm = None
+    alarms: list[str] = []
     if connected and (n_events or n_blobs):
         last_move = max(
             filter(None, [link.get("last_progress_at"), link.get("connected_since")]), default=None
         )
         quiet = _age(last_move, now)
         if quiet is not None and quiet > rt.config.sync.stall_alarm_seconds:
-            alarm = "connected_not_draining"
+            alarms.append("connected_not_draining")
     damaged = link.get("damaged_files", "") if fresh else ""
     if damaged:
-        alarm = "local_file_damaged"
+        alarms.append("local_file_damaged")
     too_large = link.get("too_large", "") if fresh else ""
     if too_large:
-        alarm = "event_too_large_for_broker"
+        alarms.append("event_too_large_for_broker")
+    clock = clock_check(rt, conn)
+    if clock.alarm:
+        alarms.append(clock.alarm)
     diverged = link.get("diverged", "") or link.get("city_diverged", "")
     if diverged:
-        alarm = "log_diverged"
+        alarms.append("log_diverged")
     return SyncStatus(
         enabled=enabled,
         broker=rt.config.sync.broker,
         link="off" if not enabled else ("connected" if connected else "disconnected"),
         connected_since=to_local_iso(link.get("connected_since")) if connected else None,
-        last_error=diverged or too_large or damaged or link.get("last_error", ""),
+        last_error=diverged or clock.message or too_large or damaged or link.get("last_error", ""),
         lanes={
             "control": LaneStatus(0, 0, None),
             "events": LaneStatus(n_events, event_bytes, _age(oldest_event, now)),
@@ -89,6 +99,8 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         head_seq=head,
         last_ack_at=to_local_iso(last_ack),
         throughput_bytes_per_s=float(link.get("throughput_bytes_per_s", "0")) if fresh else 0.0,
-        alarm=alarm,
+        alarm=alarms[-1] if alarms else None,
         state_updated_at=to_local_iso(updated),
+        clock=clock,
+        alarms=alarms,
     )

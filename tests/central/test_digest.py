@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from msgspec import convert
@@ -15,7 +16,7 @@ from cli import cli
 from cli.central_cmd import initialise
 from cli.common import operator
 from cli.digest_cmd import central_digest, node_digest
-from node import dossier_service, event_log
+from node import dossier_service, dossier_store, event_log
 from node.dossier_service import ReceiveRequest
 from node.runtime import NodeRuntime, open_node
 from rules.clock import utc_now
@@ -175,3 +176,21 @@ def test_digest_command_errors_are_clear(tmp_path: Path, city: CentralRuntime) -
     unknown = runner.invoke(cli, ["digest", "--data-dir", str(city.data_dir), "--node", "xa-x"])
     # A node the city never heard of has the digest of an empty log.
     assert unknown.exit_code == 0 and len(unknown.output.strip()) == 64
+
+
+def test_a_dossier_projected_differently_shows_in_the_digest(
+    node: NodeRuntime, city: CentralRuntime, tmp_path: Path
+) -> None:
+    # Same events, same files, but the node shows the dossier in another status (as when
+    # a clock made one site fold the events in another order): the digests must differ.
+    dossier = work_at_the_node(node, tmp_path)
+    ship_events(node, city)
+    ship_files(node, city)
+    assert node_digest(node.data_dir) == central_digest(city.data_dir, NODE_ID)
+    state, _ = dossier_service.get(node, dossier)
+    with node.db.write() as conn:
+        dossier_store.save(conn, msgspec.structs.replace(state, status=5))
+    assert node_digest(node.data_dir) != central_digest(city.data_dir, NODE_ID)
+    with node.db.write() as conn:
+        dossier_store.save(conn, state)
+    assert node_digest(node.data_dir) == central_digest(city.data_dir, NODE_ID)

@@ -11,6 +11,7 @@ import pytest
 from central.blob_receiver import BlobReceiver
 from central.message_handler import REJECTION_REASONS, MessageHandler, Outgoing
 from central.store import CENTRAL_ORIGIN, CentralStore
+from rules.clock import parse_utc_text
 from rules.event_kinds import CalendarDaySet
 from rules.event_record import EventRecord
 from sync import topics, wire
@@ -23,8 +24,17 @@ DOWN_EVENTS = topics.down(NODE, Lane.EVENTS)
 
 
 def messages(out: list[Outgoing]) -> list[tuple[str, wire.Message]]:
-    # Every reply must also survive the wire.
-    return [(o.topic, wire.decode(o.payload)) for o in out]
+    # Every reply must also survive the wire. An ack's city_time is the city's clock
+    # (checked in test_every_ack_carries_the_citys_time); the rest is compared exactly.
+    decoded = [(o.topic, wire.decode(o.payload)) for o in out]
+    return [(t, _untimed(m)) for t, m in decoded]
+
+
+def _untimed(message: wire.Message) -> wire.Message:
+    if isinstance(message, wire.EventAck) and message.city_time:
+        parse_utc_text(message.city_time)
+        return msgspec.structs.replace(message, city_time="")
+    return message
 
 
 def ack(node: FakeNode, upto: int) -> wire.EventAck:
@@ -355,3 +365,15 @@ def test_a_file_over_the_limit_is_never_asked_for(store: CentralStore, tmp_path:
     node.attach(node.receive(), b"more than ten bytes")
     assert messages(small.handle(*node.batch(1, 2))) == [(CONTROL, ack(node, 2))]
     assert not any(isinstance(m, wire.ChunkAck) for _, m in messages(small.handle(*node.birth())))
+
+
+def test_every_ack_carries_the_citys_time(store: CentralStore, tmp_path: Path) -> None:
+    # The node measures its clock against it (rules/clock_offset.py): the Birth's answer
+    # and each batch's ack both carry the city's clock when it handled the message.
+    now = datetime(2027, 2, 1, 3, 0, tzinfo=UTC)
+    handler = MessageHandler(store, BlobReceiver(tmp_path / "b", store, 1 << 20), clock=lambda: now)
+    node = node_with(2)
+    replies = [wire.decode(o.payload) for o in handler.handle(*node.birth())]
+    replies += [wire.decode(o.payload) for o in handler.handle(*node.batch(1, 2))]
+    acks = [m for m in replies if isinstance(m, wire.EventAck)]
+    assert len(acks) == 2 and {a.city_time for a in acks} == {"2027-02-01T03:00:00.000000Z"}

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,14 +65,19 @@ class LiveNode:
 
 
 def start_node(
-    data_dir: Path, port: int | None = None, timeout: float = 30.0, file_limit: int | None = None
+    data_dir: Path,
+    port: int | None = None,
+    timeout: float = 30.0,
+    file_limit: int | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> LiveNode:
-    """``file_limit``: the process's open-file limit (soft and hard), as a unit would set."""
+    """``file_limit``: the process's open-file limit (soft and hard), as a unit would set;
+    ``env``: more environment (e.g. ``MOTCUA_CLOCK_SKEW_FILE``, see ``cli/clock_skew.py``)."""
     port = port or free_port()
     token = api_token(data_dir)
     log_path = data_dir.parent / f"serve-{port}.log"
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -86,7 +91,7 @@ def start_node(
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=env,
+        env=environment,
         preexec_fn=None if file_limit is None else _limit_files(file_limit),
     )
     log.close()

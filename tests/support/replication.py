@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -273,6 +274,7 @@ def wait_converged(node_dir: Path, central: Central, node_id: str, timeout: floa
     return last[0]
 
 
+@contextmanager
 def open_rt(node_dir: Path) -> Iterator[NodeRuntime]:
     rt = open_node(node_dir)
     try:

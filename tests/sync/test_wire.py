@@ -77,8 +77,16 @@ def test_round_trip(msg: wire.Message) -> None:
 
 def test_tag_is_first_and_fields_are_positional() -> None:
     # array_like: field names are not on the wire, so field order is the contract.
-    raw = msgspec.msgpack.decode(wire.encode(EventAck(NODE, NODE, 42, "e-42")))
-    assert raw == ["ack", NODE, NODE, 42, "e-42"]
+    at = "2027-02-01T02:00:00.000000Z"
+    raw = msgspec.msgpack.decode(wire.encode(EventAck(NODE, NODE, 42, "e-42", at)))
+    assert raw == ["ack", NODE, NODE, 42, "e-42", at]
+
+
+def test_an_ack_from_an_older_city_has_no_time_and_a_bad_time_is_refused() -> None:
+    older = wire.decode(msgspec.msgpack.encode(["ack", NODE, NODE, 42, "e-42"]))
+    assert isinstance(older, EventAck) and older.city_time == ""
+    with pytest.raises(wire.WireError, match="city_time"):
+        wire.decode(msgspec.msgpack.encode(["ack", NODE, NODE, 42, "e-42", "2027-13-45T99:99:99Z"]))
 
 
 def test_tags_are_unique() -> None:
@@ -98,7 +106,7 @@ def test_event_batch_round_trips_any_run(first: int, bodies: list[bytes]) -> Non
 
 def test_older_decoder_ignores_a_newer_trailing_field() -> None:
     # A newer peer appended a field (with a default, last): today's decoder still reads it.
-    newer = ["ack", NODE, NODE, 42, "e-42", "some-new-field"]
+    newer = ["ack", NODE, NODE, 42, "e-42", "", "some-new-field"]
     assert wire.decode(msgspec.msgpack.encode(newer)) == EventAck(NODE, NODE, 42, "e-42")
     # And an older peer's message, without the field, gets its default.
     older = ["ack", NODE, NODE, 42]

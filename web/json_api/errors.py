@@ -11,7 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
-from rules.errors import DossierError, NotFound
+from rules.errors import ClockUnsafe, DossierError, NotFound
 from rules.lifecycle import IllegalTransition
 from rules.permissions import Forbidden
 from storage.blob_store import BlobTooLarge
@@ -49,6 +49,8 @@ def _body(
 def _dossier_error(_: Request, exc: DossierError) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     if isinstance(exc, NotFound):
         return _body(404, str(exc))
+    if isinstance(exc, ClockUnsafe):
+        return _body(503, str(exc), exc.field, headers={"Retry-After": "60"})
     return _body(400, str(exc), exc.field)
 
 

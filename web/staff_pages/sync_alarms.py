@@ -1,7 +1,7 @@
 """The sync status's alarms in plain words: what each means and what to do.
 
 The page renders whatever alarms the status structure carries (``uplink.status.SyncStatus``:
-``alarm`` today, an ``alarms`` list should one appear), so an alarm added elsewhere shows
+``alarm`` and the ``alarms`` list of every alarm raised), so an alarm added elsewhere shows
 without a page change: a known code gets its Vietnamese text here, an unknown one a general
 text naming the code, so nothing is hidden.
 """
@@ -43,7 +43,8 @@ ALARM_TEXTS: Mapping[str, AlarmText] = {
             vi("Sổ sự kiện của máy này khác với bản ở thành phố"),
             vi(
                 "Trung tâm của thành phố giữ những sự kiện khác với máy này tại cùng số thứ "
-                "tự. Việc đồng bộ đã dừng để không ghi đè dữ liệu bên nào."
+                "tự: máy được khôi phục từ bản sao lưu cũ, hoặc mã máy này đang được một máy "
+                "khác dùng. Việc đồng bộ đã dừng để không ghi đè dữ liệu bên nào."
             ),
             vi(
                 "Không xóa, không cài lại máy và không khôi phục bản sao lưu. Gọi ngay bộ "
@@ -63,25 +64,37 @@ ALARM_TEXTS: Mapping[str, AlarmText] = {
             ),
         ),
         AlarmText(
-            "clock_skew",
+            "clock_off",
             vi("Đồng hồ của máy sai giờ"),
             vi(
-                "Giờ của máy này lệch so với giờ của thành phố; ngày nhận và ngày hẹn trả "
-                "có thể bị ghi sai."
+                "Giờ của máy này lệch so với giờ của thành phố quá mức cho phép. Để không ghi "
+                "sai ngày nhận và ngày hẹn trả, máy tạm không cho tiếp nhận và chuyển bước hồ sơ."
             ),
-            vi("Báo bộ phận kỹ thuật chỉnh lại giờ của máy (đồng bộ giờ tự động)."),
+            vi(
+                "Chỉnh lại giờ của máy (bật đồng bộ giờ tự động) rồi thử lại; nếu không "
+                "được, báo bộ phận kỹ thuật kèm nội dung ở mục “Chi tiết”."
+            ),
         ),
         AlarmText(
-            "node_id_in_use",
-            vi("Mã máy này đang được một máy khác dùng"),
+            "clock_behind_log",
+            vi("Đồng hồ của máy bị lùi về trước"),
             vi(
-                "Thành phố thấy một máy khác gửi dữ liệu với cùng mã máy. Hai máy dùng "
-                "chung một mã sẽ làm lẫn dữ liệu của nhau."
+                "Giờ của máy này sớm hơn những hồ sơ máy đã ghi. Máy tạm không cho tiếp nhận "
+                "và chuyển bước hồ sơ cho tới khi giờ đúng trở lại."
             ),
             vi(
-                "Không tiếp tục cài đặt máy mới bằng bản sao của máy này. Gọi bộ phận kỹ "
-                "thuật của thành phố để cấp mã riêng cho từng máy."
+                "Chỉnh lại giờ của máy; nếu giờ đã đúng, nối mạng với thành phố để thành phố "
+                "xác nhận giờ."
             ),
+        ),
+        AlarmText(
+            "event_too_large_for_broker",
+            vi("Có dữ liệu quá lớn, máy chủ trung gian không nhận"),
+            vi(
+                "Một sự kiện lớn hơn mức máy chủ trung gian (broker) của thành phố cho phép, "
+                "nên các dữ liệu sau nó đang chờ."
+            ),
+            vi("Báo bộ phận kỹ thuật của thành phố nâng giới hạn gói tin của broker."),
         ),
     )
 }
