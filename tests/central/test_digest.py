@@ -187,7 +187,7 @@ def test_a_dossier_projected_differently_shows_in_the_digest(
     ship_events(node, city)
     ship_files(node, city)
     assert node_digest(node.data_dir) == central_digest(city.data_dir, NODE_ID)
-    state, _ = dossier_service.get(node, dossier)
+    state, _ = dossier_service.get(node, dossier, operator("test"))
     with node.db.write() as conn:
         dossier_store.save(conn, msgspec.structs.replace(state, status=5))
     assert node_digest(node.data_dir) != central_digest(city.data_dir, NODE_ID)
