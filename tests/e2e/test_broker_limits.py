@@ -16,6 +16,7 @@ import pytest
 from node.dossier_service import attach_document
 from node.runtime import open_node
 from rules.actor import machine
+from rules.permissions import Operation
 from storage.db import scalar
 from tests.support.mosquitto import Mosquitto, plain_config
 from tests.support.replication import (
@@ -63,7 +64,7 @@ def test_batches_and_chunks_stay_under_the_brokers_packet_size(
             role="component",
             copy_kind="original",
             filename=scan.name,
-            actor=machine("scanner:test"),
+            actor=machine("scanner:test", Operation.ATTACH_DOCUMENT),
         )
     finally:
         rt.close()

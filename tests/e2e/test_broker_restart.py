@@ -16,6 +16,7 @@ import pytest
 from node.dossier_service import attach_document
 from node.runtime import open_node
 from rules.actor import machine
+from rules.permissions import Operation
 from storage.db import scalar
 from sync import topics, wire
 from tests.e2e.test_presence import push_holiday, wait_city_events, wait_presence
@@ -59,7 +60,7 @@ def test_a_broker_restart_mid_drain_loses_nothing_and_presence_is_right(
             attach_document(
                 rt, dossier_id, rt.blobs.put_file(scan), mime="application/pdf",
                 role="component", copy_kind="original", filename=scan.name,
-                actor=machine("scanner:test"),
+                actor=machine("scanner:test", Operation.ATTACH_DOCUMENT),
             )  # fmt: skip
     finally:
         rt.close()

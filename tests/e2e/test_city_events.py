@@ -6,15 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from litestar import Litestar
-from litestar.testing import TestClient
 
 from node.runtime import open_node
 from tests.node.helpers import create_body
+from tests.support.accounts import api_client
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import make_central, make_node, sync_proc, wait_converged
 from tests.support.wait import wait_until
-from web.node_api.app import create_app
 
 NODE = "xa-city"
 
@@ -28,7 +26,7 @@ def test_concurrent_transitions_are_both_kept_and_flagged(
     sender = sync_proc(node_dir).start()
     rt = open_node(node_dir)
     try:
-        with TestClient[Litestar](app=create_app(rt)) as node_api:
+        with api_client(rt) as node_api:
             dossier = node_api.post("/api/v1/dossiers", json=create_body()).json()
             wait_until(
                 lambda: (
@@ -75,7 +73,7 @@ def test_city_refuses_an_illegal_transition(tmp_path: Path, broker: Mosquitto) -
     sender = sync_proc(node_dir).start()
     rt = open_node(node_dir)
     try:
-        with TestClient[Litestar](app=create_app(rt)) as node_api:
+        with api_client(rt) as node_api:
             dossier = node_api.post("/api/v1/dossiers", json=create_body()).json()
         wait_until(
             lambda: httpx.get(f"{central.url}/api/v1/dossiers/{dossier['id']}").status_code == 200,

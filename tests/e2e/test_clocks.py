@@ -33,7 +33,6 @@ from tests.support.replication import (
 from tests.support.wait import wait_until
 
 NODE = "xa-clock"
-STAFF = {"X-Actor": "can-bo-mot-cua"}
 CITY_STAFF = {"X-Actor": "so-tu-phap"}
 FIVE_YEARS = 5 * 365 * 86400
 
@@ -56,8 +55,14 @@ def skewed_site(
         central.proc.stop()
 
 
+def _get(node: LiveNode, path: str) -> Any:
+    return httpx.get(f"{node.url}{path}", headers=node.headers).json()
+
+
 def _status(node: LiveNode) -> dict[str, Any]:
-    result: dict[str, Any] = httpx.get(f"{node.url}/api/v1/sync/status").json()
+    result: dict[str, Any] = httpx.get(
+        f"{node.url}/api/v1/sync/status", headers=node.headers
+    ).json()
     return result
 
 
@@ -81,7 +86,7 @@ def test_a_node_ten_minutes_behind_folds_like_the_city(tmp_path: Path, broker: M
     settings = {"clock_alarm_seconds": "3600.0"}
     with skewed_site(tmp_path, broker, -600, settings) as (node, central, _skew):
         node_dir = node.data_dir
-        made = httpx.post(f"{node.url}/api/v1/dossiers", json=create_body(), headers=STAFF)
+        made = httpx.post(f"{node.url}/api/v1/dossiers", json=create_body(), headers=node.headers)
         assert made.status_code == 201, made.text
         dossier = made.json()["id"]
         wait_until(
@@ -92,14 +97,14 @@ def test_a_node_ten_minutes_behind_folds_like_the_city(tmp_path: Path, broker: M
         started = _move(central.url, dossier, "start", CITY_STAFF)  # the city: 2 -> 4
         assert started.status_code == 201, started.text
         wait_until(
-            lambda: httpx.get(f"{node.url}/api/v1/dossiers/{dossier}").json()["status"] == 4,
+            lambda: _get(node, f"/api/v1/dossiers/{dossier}")["status"] == 4,
             timeout=30,
             what="the city's start at the node",
         )
-        asked = _move(node.url, dossier, "request_supplement", STAFF)  # the node: 4 -> 5
+        asked = _move(node.url, dossier, "request_supplement", node.headers)  # the node: 4 -> 5
         assert asked.status_code == 201, asked.text
         wait_converged(node_dir, central, NODE, timeout=60)  # digests cover the dossiers
-        at_node = httpx.get(f"{node.url}/api/v1/dossiers/{dossier}").json()
+        at_node = _get(node, f"/api/v1/dossiers/{dossier}")
         at_city = httpx.get(f"{central.url}/api/v1/dossiers/{dossier}").json()
         assert at_node["status"] == at_city["status"] == 5
         assert at_node["conflicts"] == at_city["conflicts"] == []
@@ -118,12 +123,14 @@ def test_a_node_five_years_ahead_is_refused_at_reception(tmp_path: Path, broker:
         assert status["alarm"] == "clock_off" and status["clock"]["alarm"] == "clock_off"
         with open_rt(node.data_dir) as rt:
             head = event_log.head_seq(rt.db.read(), NODE)  # the catalog and calendars
-        refused = httpx.post(f"{node.url}/api/v1/dossiers", json=create_body(), headers=STAFF)
+        refused = httpx.post(
+            f"{node.url}/api/v1/dossiers", json=create_body(), headers=node.headers
+        )
         assert refused.status_code == 503, refused.text
         problem = refused.json()
         assert problem["field"] == "clock" and "ahead of the city's" in problem["detail"]
         assert "timedatectl" in problem["detail"]
-        listed = httpx.get(f"{node.url}/api/v1/dossiers").json()
+        listed = _get(node, "/api/v1/dossiers")
         assert listed["total"] == 0  # nothing written
         with open_rt(node.data_dir) as rt:
             assert event_log.head_seq(rt.db.read(), NODE) == head
@@ -142,7 +149,7 @@ def test_a_clock_stepped_back_and_forward_while_connected(
     tmp_path: Path, broker: Mosquitto
 ) -> None:
     with skewed_site(tmp_path, broker, 0) as (node, central, skew_file):
-        made = httpx.post(f"{node.url}/api/v1/dossiers", json=create_body(), headers=STAFF)
+        made = httpx.post(f"{node.url}/api/v1/dossiers", json=create_body(), headers=node.headers)
         assert made.status_code == 201, made.text
         dossier = made.json()["id"]
         assert _measured(node)["alarm"] is None
@@ -150,11 +157,11 @@ def test_a_clock_stepped_back_and_forward_while_connected(
         wait_until(
             lambda: _status(node)["alarm"] == "clock_off", timeout=10, what="the clock alarm"
         )
-        refused = _move(node.url, dossier, "start", STAFF)
+        refused = _move(node.url, dossier, "start", node.headers)
         assert refused.status_code == 503 and "behind the city's" in refused.json()["detail"]
-        assert httpx.get(f"{node.url}/api/v1/dossiers/{dossier}").json()["status"] == 2
+        assert _get(node, f"/api/v1/dossiers/{dossier}")["status"] == 2
         skew_file.write_text("0")  # set right again
         wait_until(lambda: _status(node)["alarm"] is None, timeout=10, what="the alarm cleared")
-        started = _move(node.url, dossier, "start", STAFF)
+        started = _move(node.url, dossier, "start", node.headers)
         assert started.status_code == 201, started.text
         wait_converged(node.data_dir, central, NODE, timeout=60)

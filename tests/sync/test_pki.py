@@ -240,4 +240,10 @@ def test_every_command_and_option_has_help(name: str) -> None:
 
 def test_group_is_named_pki_and_has_the_documented_commands() -> None:
     assert pki_group.name == "pki"
-    assert set(pki_group.commands) == {"init", "issue-node", "issue-central", "mosquitto-config"}
+    assert set(pki_group.commands) == {
+        "init",
+        "issue-node",
+        "issue-central",
+        "issue-web",
+        "mosquitto-config",
+    }

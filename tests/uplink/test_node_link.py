@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from litestar import Litestar
-from litestar.testing import TestClient
 
 from node import event_log
 from node.reference_data import get_procedure
@@ -24,6 +22,7 @@ from rules.event_record import EVENT_FORMAT, EventRecord
 from sync import topics, wire
 from sync.topics import Lane
 from tests.node.helpers import create_body
+from tests.support.accounts import api_client
 from tests.support.mosquitto import Mosquitto
 from tests.support.mqtt_client import MqttTestClient, Received
 from tests.support.wait import wait_until
@@ -31,7 +30,6 @@ from uplink import outbox
 from uplink.connect import mqtt_transport_for
 from uplink.node_link import NodeLink
 from uplink.status import status
-from web.node_api.app import create_app
 
 NODE = "xa-test"
 
@@ -84,7 +82,7 @@ def is_kind(kind: type[wire.Message]) -> Callable[[Received], bool]:
 
 
 def create_dossiers(rt: NodeRuntime, n: int) -> None:
-    with TestClient[Litestar](app=create_app(rt)) as client:
+    with api_client(rt) as client:
         for _ in range(n):
             assert client.post("/api/v1/dossiers", json=create_body()).status_code == 201
 
@@ -259,7 +257,7 @@ def test_file_goes_up_in_acknowledged_chunks_and_resumes(
     rt = synced_runtime
     data = bytes(range(256)) * 64  # 16 KiB = 4 chunks of 4 KiB
     sha = hashlib.sha256(data).hexdigest()
-    with TestClient[Litestar](app=create_app(rt)) as client:
+    with api_client(rt) as client:
         d = client.post("/api/v1/dossiers", json=create_body()).json()
         client.post(f"/api/v1/dossiers/{d['id']}/documents", files={"file": ("a.pdf", data)})
     offer = wire.decode(city.wait_for_message(is_kind(wire.ChunkOffer), timeout=10).payload)
@@ -300,6 +298,6 @@ def test_status_reports_link_and_backlog(
     s = status(synced_runtime)
     assert s.lanes["events"].pending == s.head_seq > 0
     assert s.alarm is None
-    with TestClient[Litestar](app=create_app(synced_runtime)) as client:
+    with api_client(synced_runtime) as client:
         body = client.get("/api/v1/sync/status").json()
     assert body["link"] == "connected" and body["lanes"]["events"]["pending"] == s.head_seq
