@@ -46,8 +46,11 @@ def log_in(page: Page, user: str, password: str = PASSWORD) -> None:
     page.wait_for_url("**/dossiers")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium() -> Iterator[Browser]:
+    """One browser per test. Not per session: Playwright's sync API keeps an event loop
+    running in this thread while it is open, and a later test of the same worker that calls
+    ``asyncio.run`` would fail with "cannot be called from a running event loop"."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: scripts/setup-env installs it")
     with sync_playwright() as p:
