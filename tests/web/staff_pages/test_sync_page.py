@@ -6,6 +6,7 @@ import msgspec
 import pytest
 
 from rules.actor import Role
+from rules.clock_offset import ClockCheck
 from tests.support.staff_client import StaffClientFactory
 from uplink.status import LaneStatus, SyncStatus
 from web.staff_pages import sync_page
@@ -58,6 +59,19 @@ def test_lanes_ages_sizes_and_the_last_ack(
     blobs = page.split('data-lane="blobs"')[1].split("</tr>")[0]
     assert "2,5 MB" in blobs and "1 phút 1 giây" in blobs
     assert "05/01/2026 09:15" in page and "30 / 42" in page
+
+
+def test_the_clock_against_the_citys_is_shown_or_said_unmeasured(
+    staff_client: StaffClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = staff_client(Role.RECEPTION)
+    monkeypatch.setattr(sync_page, "status", lambda rt: _status())
+    assert "Chưa đo (thành phố chưa xác nhận lần nào)" in client.get("/sync").text
+    # The city's clock 90.4 s behind this one: this clock leads by +90.4 s.
+    clock = ClockCheck(None, -90.4, 0.25, "2026-01-05T02:00:00Z", 120.0, "")
+    monkeypatch.setattr(sync_page, "status", lambda rt: _status(clock=clock))
+    shown = client.get("/sync").text.split("data-clock>")[1].split("</dd>")[0]
+    assert shown == "+90.4 giây (± 0.2)"
 
 
 @pytest.mark.parametrize("code", sorted(ALARM_TEXTS))
