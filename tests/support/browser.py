@@ -37,6 +37,21 @@ CHROMIUM_ARGS = [
 StaffBrowserFactory = Callable[..., Page]
 
 
+# The controls a person fills that have no name a screen reader (or Playwright's
+# get_by_label) can find: no <label>, aria-label or aria-labelledby.
+_UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea')]
+  .filter(el => !(el.labels.length || el.getAttribute('aria-label')
+                  || el.getAttribute('aria-labelledby')))
+  .map(el => el.outerHTML)"""
+
+
+def unlabelled_controls(page: Page) -> list[str]:
+    """The form controls of the page shown that have no label (their HTML); [] is right."""
+    found: list[str] = page.evaluate(_UNLABELLED)
+    return found
+
+
 def log_in(page: Page, user: str, password: str = PASSWORD) -> None:
     """Through the log-in form, as staff do; lands on the dossier list."""
     page.goto("/login")

@@ -21,6 +21,7 @@ from web.node_api.users import UsersController
 from web.node_auth.middleware import AuthMiddleware
 from web.node_auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
 from web.page_kit.rendering import template_config
+from web.staff_pages.error_pages import for_pages
 from web.staff_pages.routes import STAFF_PAGE_HANDLERS, TEMPLATES
 
 
@@ -56,7 +57,8 @@ def create_app(
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             **ACTOR_DEPENDENCY,
         },
-        exception_handlers=HANDLERS,
+        # JSON under /api/; a failed page answers a page with the same status.
+        exception_handlers=for_pages(HANDLERS),
         before_send=[complete_allow_header],
         openapi_config=openapi_config("motcua-edge node"),
         on_startup=[

@@ -1,4 +1,5 @@
-"""The dossier list in real Chromium: the page renders, searches, and prints without chrome."""
+"""The dossier list in real Chromium: the page renders and searches (its print without the
+menu: test_browser_keyboard)."""
 
 from __future__ import annotations
 

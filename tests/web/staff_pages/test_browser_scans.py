@@ -13,7 +13,7 @@ from rules.actor import Role
 from scanner_ingest.pdf_worker import PdfWorker
 from tests.node.helpers import create_body
 from tests.scanner_ingest.ingest_support import configure, folder
-from tests.support.browser import StaffBrowserFactory
+from tests.support.browser import StaffBrowserFactory, unlabelled_controls
 from tests.support.live_node import LiveNode
 from tests.web.staff_pages.scan_seed import seed_scans
 
@@ -46,6 +46,7 @@ def test_assign_an_unfiled_scan_to_a_dossier(
     page.get_by_role("link", name="Xem và gán").click()
     expect(page.get_by_role("img", name="Ảnh xem trước: scan0.png")).to_be_visible()
     assert page.evaluate("document.querySelector('.preview img').naturalWidth") > 0
+    assert unlabelled_controls(page) == []
     page.get_by_role("searchbox").fill("le thi huong")
     page.get_by_role("button", name="Tìm").click()
     page.get_by_role("button", name=f"Gán vào hồ sơ {code}").click()
