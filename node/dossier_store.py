@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import apsw
 
+from node import indicator_facts
 from rules.projection import DossierState
 from storage.db import scalar
 from storage.dossier_rows import (
@@ -34,6 +35,7 @@ def save(conn: apsw.Connection, state: DossierState) -> None:
         """,
         dossier_values(state),
     )
+    indicator_facts.save(conn, state)
 
 
 def load(conn: apsw.Connection, dossier_id: str) -> DossierState | None:

@@ -12,6 +12,7 @@ import hashlib
 
 import apsw
 
+from node import indicator_facts
 from node.accounts.schema import m008_accounts
 from storage.dossier_rows import EXACT_APPOINTMENT_SQL, RECEIVED_ORDER_SQL
 from storage.migrations import Migration, apply_migrations
@@ -310,6 +311,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("007_same_day_unit", m007_same_day_unit),
     ("008_accounts", m008_accounts),
     ("009_staff_list_indexes", m009_staff_list_indexes),
+    ("010_indicator_facts", indicator_facts.create_table),
 ]
 
 
