@@ -199,7 +199,8 @@ class NodeLink:
         sent = False
         while self._control:
             self._publish(Lane.CONTROL, self._control[0])
-            if isinstance(self._control.popleft(), wire.Birth):
+            if isinstance(self._control.popleft(), wire.Birth) and not self._inflight:
+                # Else an ack answering no batch may be a stale one, stamped before it left.
                 self.clock.birth_sent(time.monotonic())
             sent = True
         return sent

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
+from datetime import timedelta
 
 import msgspec
 import pytest
 
 from node import event_log
+from node.clock_estimate import clock_check
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from sync import topics, wire
@@ -194,3 +196,26 @@ def test_a_city_restored_under_its_receivers_gets_one_resend_then_a_birth_decide
     assert transport.batches_from(0).count(5) == 2  # the first copy and one resend
     assert sum(isinstance(m, wire.Birth) for m in transport.sent) == births + 1
     assert outbox.acked_upto(runtime.db.read(), NODE) == 4  # only the Birth's answer rewinds
+
+
+def test_a_stale_ack_is_never_timed_against_a_probe_birth(
+    runtime: NodeRuntime, scripted: tuple[NodeLink, ScriptedTransport]
+) -> None:
+    # An ack that pops nothing was taken as the answer to the Birth last sent. A probe
+    # Birth goes out while batches are in flight; a stale ack from the other receiver,
+    # stamped before it left, then "measured" the clock off by however old the ack was,
+    # with the tight uncertainty of the Birth's short round trip (here 5 minutes: the
+    # alarm, and receptions refused, on a sound clock).
+    link, transport = scripted
+    link.turn()
+    now = to_utc_iso(utc_now())
+    transport.reply(msgspec.structs.replace(_ack(runtime, 2), city_time=now))
+    transport.reply(wire.ResendRequest(NODE, NODE, 1))  # stale: a probe Birth follows
+    link.turn()
+    assert sum(isinstance(m, wire.Birth) for m in transport.sent) == 2
+    old = to_utc_iso(utc_now() - timedelta(minutes=5))
+    transport.reply(msgspec.structs.replace(_ack(runtime, 2), city_time=old))
+    link.turn()
+    verdict = clock_check(runtime)
+    assert verdict.alarm is None, verdict.message
+    assert verdict.offset_seconds is not None and abs(verdict.offset_seconds) < 5
