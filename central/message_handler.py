@@ -309,7 +309,9 @@ class MessageHandler:
                 Rejected("gap", f"batch starts at {batch.first_seq}, held up to {outcome.head}"),
                 at,
             )
-            resend = wire.ResendRequest(node_id, node_id, outcome.head + 1)
+            resend = wire.ResendRequest(
+                node_id, node_id, outcome.head + 1, refused_seq=batch.first_seq
+            )
             return [_control(node_id, resend)]
         self._count("events_applied", outcome.applied)
         self._count("events_duplicate", outcome.duplicates)

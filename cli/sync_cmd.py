@@ -62,5 +62,7 @@ def status_cmd(data_dir: Path, as_json: bool) -> None:
     click.echo(f"throughput: {s.throughput_bytes_per_s:.0f} bytes/s")
     if s.clock is not None:
         click.echo(f"clock: {clock_line(s.clock)}")
-    if s.alarm:
-        click.echo(f"ALARM: {s.alarm}", err=True)
+    # Every alarm raised, the most serious last (``alarm``): a damaged file must still show
+    # while the clock is off, and ``last error`` names only the most serious one's cause.
+    for alarm in s.alarms or ([s.alarm] if s.alarm else []):
+        click.echo(f"ALARM: {alarm}", err=True)

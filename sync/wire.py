@@ -113,6 +113,9 @@ class ResendRequest(msgspec.Struct, frozen=True, array_like=True, tag="resend"):
     # restored from an old copy, told by the Birth's ``acked_seq``); any other request
     # may be stale (several receivers answer out of order): see NodeLink._on_resend_request.
     rewind: bool = False  # True: the asker lost what it acked; the sender's mark goes back
+    # Several receivers may store one node's batches out of order: the sender must know
+    # which batch a gap refused to send it again (uplink/gap_replies.py).
+    refused_seq: UptoSeq = 0  # first seq of the batch refused as a gap; 0: none refused
 
 
 class ChunkOffer(msgspec.Struct, frozen=True, array_like=True, tag="offer"):

@@ -33,6 +33,7 @@ from uplink.blob_lane import BlobLane
 from uplink.clock_watch import ClockWatch
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
 from uplink.flow import AckTimer, DataFlight, Sent
+from uplink.gap_replies import GapReplies
 from uplink.link_state import LinkStateWriter
 
 log = logging.getLogger("motcua.sync.node")
@@ -41,12 +42,10 @@ log = logging.getLogger("motcua.sync.node")
 # this often: one window, which the city refuses and records as a conflict, and a Birth,
 # whose answer says whether the histories agree again (then sending resumes).
 DIVERGED_PROBE_SECONDS = 300.0
-# How long an idle turn waits for the city before looking for new events again: new
-# events are found by polling the log head, a cheap indexed read.
+# How long an idle turn waits for the city before polling the log head again.
 IDLE_WAIT_SECONDS = 0.01
 SOFTWARE_VERSION = "0.1.0"
-# A resend request below the acknowledged mark (stale, or from a city restored unseen)
-# is answered with a Birth at most this often.
+# A resend request below the acked mark (stale, or a city restored unseen): a Birth, this often.
 PROBE_SECONDS = 5.0
 
 
@@ -78,6 +77,7 @@ class NodeLink:
         self._next_seq = 1
         self._inflight: deque[_InFlight] = deque()
         self._sent_upto = 0  # highest seq ever sent on this connection (to spot resends)
+        self.gaps = GapReplies(settings.window_batches)
         self.flight = DataFlight()
         self.ack_timer = AckTimer(settings.ack_timeout_seconds)
         self.blobs = BlobLane(rt, settings, self.state, self._publish, self.flight, self.ack_timer)
@@ -139,6 +139,7 @@ class NodeLink:
         self._next_seq = acked + 1
         self._inflight.clear()
         self._sent_upto = 0
+        self.gaps.clear()
         self.flight.clear()  # the old connection's queue died with it
         self.flight.max_message = self.transport.max_payload()
         self.blobs.current = None  # re-offer: the city says where to resume
@@ -198,7 +199,8 @@ class NodeLink:
         sent = False
         while self._control:
             self._publish(Lane.CONTROL, self._control[0])
-            if isinstance(self._control.popleft(), wire.Birth):
+            if isinstance(self._control.popleft(), wire.Birth) and not self._inflight:
+                # Else an ack answering no batch may be a stale one, stamped before it left.
                 self.clock.birth_sent(time.monotonic())
             sent = True
         return sent
@@ -209,13 +211,11 @@ class NodeLink:
     def _send_events(self) -> bool:
         now = time.monotonic()
         if self._diverged_probe_at is not None:
-            # Every batch would be refused: try again now and then, not every ack timeout.
             if now - self._diverged_probe_at <= DIVERGED_PROBE_SECONDS:
                 return False
             self._diverged_probe_at = now
             self._control.append(self._birth())
-            self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
-            self._inflight.clear()
+            self._go_back(outbox.acked_upto(self.rt.db.read(), self.node_id) + 1)
         if self._inflight and self._inflight[0].sent.expired(self.ack_timer.rto, now):
             log.info(
                 "event=ack_timeout first_seq=%d rto_s=%.1f",
@@ -223,10 +223,9 @@ class NodeLink:
                 self.ack_timer.rto,
             )
             self.ack_timer.backoff()
-            self._next_seq = outbox.acked_upto(self.rt.db.read(), self.node_id) + 1
-            self._inflight.clear()
+            self._go_back(outbox.acked_upto(self.rt.db.read(), self.node_id) + 1)
         sent = False
-        while len(self._inflight) < self.settings.window_batches and self.flight.has_room():
+        while len(self._inflight) < self.gaps.window and self.flight.has_room():
             room = self.flight.max_message - batch_size.BATCH_FRAMING  # the broker's limit
             records = batch_size.fit(
                 outbox.events_after(
@@ -240,10 +239,17 @@ class NodeLink:
             message = self._publish(Lane.EVENTS, wire.EventBatch(self.node_id, first, records))
             resent = first <= self._sent_upto
             self._inflight.append(_InFlight(first, last, message, resent, now))
+            self.gaps.sent(first)
             self._sent_upto = max(self._sent_upto, last)
             self._next_seq = last + 1
             sent = True
         return sent
+
+    def _go_back(self, seq: int) -> None:
+        """Send again from ``seq`` (go-back-N); the batches before it stay in flight."""
+        self._next_seq = seq
+        self._inflight = deque(b for b in self._inflight if b.first < seq)
+        self.gaps.went_back(seq)
 
     def _fits_broker(self, record: EventRecord, room: int) -> bool:
         """False (with an alarm) for an event larger than the broker lets through."""
@@ -283,7 +289,7 @@ class NodeLink:
             case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
                 self._on_ack(upto, message.upto_id, message.city_time)
             case wire.ResendRequest(origin=origin) if origin == self.node_id:
-                self._on_resend_request(message.from_seq, message.rewind)
+                self._on_resend_request(message)
             case wire.ChunkAck():
                 self._on_chunk_ack(message)
             case wire.DownBatch():
@@ -329,33 +335,41 @@ class NodeLink:
         self.clock.on_ack(city_time, answered)
         if upto + 1 > self._next_seq:
             self._next_seq = upto + 1  # the city already holds more than this session sent
+        if (lost := self.gaps.acked(upto)) is not None:
+            self._go_back(lost)  # refused while the batch before it was on its way
         if moved:
             self.state.progress()
 
-    def _on_resend_request(self, from_seq: int, rewind: bool) -> None:
+    def _on_resend_request(self, request: wire.ResendRequest) -> None:
+        from_seq = request.from_seq
         with self.rt.db.write() as conn:
             # Only a Birth's answer can tell that the city lost what it acknowledged (it
             # compares with the mark the Birth carried): then the mark follows the city
             # and the log sends those events again.
-            rewound = rewind and outbox.rewind_ack(conn, self.node_id, from_seq - 1)
+            rewound = request.rewind and outbox.rewind_ack(conn, self.node_id, from_seq - 1)
             acked = outbox.acked_upto(conn, self.node_id)
         if rewound:
             log.warning("event=city_went_back from_seq=%d", from_seq)
-        elif from_seq <= acked:
-            # Asked for what the city has since acknowledged: a reply overtaken by a
-            # higher ack (another receiver of the shared subscription answered first).
-            # Or a city restored under its running receivers, which no Birth told of:
-            # a Birth now (at most one per PROBE_SECONDS) asks, and its answer decides.
+            self._go_back(max(from_seq, acked + 1))
+            return
+        if request.refused_seq:  # a batch refused as a gap (uplink/gap_replies.py)
+            lost = self.gaps.refused(request.refused_seq, from_seq, acked)
+            if lost is not None:
+                self._go_back(lost)
+        if from_seq <= acked:
+            # Asked for what the city has since acknowledged: a reply overtaken by a higher
+            # ack (shared subscription), or a city restored under its running receivers,
+            # which no Birth told of: a Birth (one per PROBE_SECONDS) asks; its answer decides.
             log.info("event=stale_resend from_seq=%d acked=%d", from_seq, acked)
             now = time.monotonic()
             if now - self._probed_at >= PROBE_SECONDS:
                 self._probed_at = now
                 self._control.append(self._birth())
-            return
-        elif self._inflight and self._inflight[0].first == from_seq:
-            return  # what the window in flight starts with (a Birth's answer): on its way
-        self._next_seq = max(from_seq, acked + 1)
-        self._inflight.clear()
+        elif request.refused_seq and any(b.first == from_seq for b in self._inflight):
+            return  # on its way, through another receiver (see uplink/gap_replies.py)
+        elif request.refused_seq or not (self._inflight and self._inflight[0].first == from_seq):
+            self._go_back(max(from_seq, acked + 1))
+        # else what the window in flight starts with (a Birth's answer): on its way
 
     def _on_chunk_ack(self, ack: wire.ChunkAck) -> None:
         with self.rt.db.write() as conn:
@@ -382,5 +396,5 @@ class NodeLink:
         self._control.append(wire.DownAck(self.node_id, batch.origin, head))
 
 
-def _head(rt: NodeRuntime, origin: str) -> int:
+def _head(rt: NodeRuntime, origin: str) -> int:  # new events are found by polling the head
     return event_log.head_seq(rt.db.read(), origin)

@@ -30,8 +30,6 @@ class SyncStatus(msgspec.Struct, frozen=True):
     head_seq: int
     last_ack_at: str | None  # last end-to-end ack of an event (+07:00)
     throughput_bytes_per_s: float
-    # "log_diverged": the city holds other events at this node's seqs, or sends other
-    # events at seqs of its own this node holds (see last_error);
     # "connected_not_draining": the link is up but nothing moves;
     # "local_file_damaged": files whose copy on this disk is missing or damaged were set
     # aside (see last_error and ``motcua check``), the files behind them still go up;
@@ -39,7 +37,9 @@ class SyncStatus(msgspec.Struct, frozen=True):
     # lets through, so nothing behind it goes up until the broker's limit is raised;
     # "clock_off": the city's acks show this clock off by more than sync.clock_alarm_seconds;
     # "clock_behind_log": no estimate vouches for it and it is behind this node's newest
-    # event (set back). Receptions and transitions are refused meanwhile; see ``clock``.
+    # event (set back). Receptions and transitions are refused meanwhile; see ``clock``;
+    # "log_diverged": the city holds other events at this node's seqs, or sends other
+    # events at seqs of its own this node holds (see last_error).
     alarm: str | None  # the most serious of ``alarms`` (the order above is least to most)
     state_updated_at: str | None
     clock: ClockCheck | None = None  # this clock against the city's (rules/clock_offset.py)

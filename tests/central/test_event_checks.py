@@ -1,11 +1,21 @@
-"""The city refuses an event whose same-day cutoff the shared rules could not read later."""
+"""The city refuses an event the shared rules could not read later: a bad cutoff, a version
+(``after``) that is no event id."""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from central.event_checks import EventCheckError, check_body
-from rules.event_kinds import DossierReceived, Person, ProcedureUpserted
+from rules.event_kinds import (
+    DocumentAttached,
+    DossierReceived,
+    DossierTransitioned,
+    FollowingEvent,
+    LookupPinIssued,
+    Person,
+    ProcedureUpserted,
+)
 from rules.reference_streams import CATALOG_STREAM
 
 
@@ -47,3 +57,19 @@ def test_a_bad_cutoff_is_refused_with_what_was_wrong(cutoff: str) -> None:
         with pytest.raises(EventCheckError) as refused:
             check_body(body, stream)
         assert "same_day_cutoff must be HH:MM" in str(refused.value)
+
+
+FOLLOWING = [
+    DossierTransitioned("d-1", "start", 2, 4),
+    DocumentAttached("d-1", "a" * 64, 10, "application/pdf", "component", "original", "x.pdf"),
+    LookupPinIssued("d-1", "123456"),
+]
+
+
+@pytest.mark.parametrize("body", FOLLOWING, ids=lambda b: type(b).__name__)
+def test_every_following_kind_names_its_version_by_an_event_id(body: FollowingEvent) -> None:
+    check_body(msgspec.structs.replace(body, after="0190c0de-0000-7000-8000-000000000009"), "d-1")
+    check_body(body, "d-1")  # written before causal order: none named
+    for bad in ("", "x" * 65, "id with spaces", "../d-2"):
+        with pytest.raises(EventCheckError, match="after must name an event id"):
+            check_body(msgspec.structs.replace(body, after=bad), "d-1")

@@ -5,6 +5,9 @@ receivers, so a batch can reach one receiver before the batch before it is commi
 the other: that receiver answers with a gap reply (``ResendRequest``) naming the head it
 saw, and that reply can arrive at the node after the other receiver's higher ack. A stale
 reply must never move the node's acknowledged mark back; a real gap is still resent.
+And the batches refused behind one still on its way must go again without waiting for the
+ack timeout: before they did, a loaded machine (the lead's full-suite run) never converged,
+every pass refused behind its first batch (``uplink/gap_replies.py``).
 """
 
 from __future__ import annotations

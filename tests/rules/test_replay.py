@@ -14,6 +14,7 @@ from rules.event_kinds import (
     DossierReceived,
     DossierTransitioned,
     EventBody,
+    LookupPinIssued,
     Person,
     encode_body,
     kind_of,
@@ -126,3 +127,18 @@ def test_a_forged_cycle_of_versions_still_gives_one_order_at_every_site() -> Non
     a, b = msgspec.structs.replace(a, id=a_id), msgspec.structs.replace(b, id=b_id)
     orders = {tuple(r.id for r in canonical_order(p)) for p in ([received, a, b], [b, a, received])}
     assert orders == {(received.id, a.id, b.id)}
+
+
+def test_a_pin_issued_on_a_node_behind_folds_after_the_city_event_it_saw() -> None:
+    # The PIN (form 01 printed late) names the version it was issued on like a transition:
+    # with the node's clock 10 minutes behind, it still folds after the city's start.
+    received = _received(T0)
+    start = _move("central", 1, T0 + timedelta(minutes=5), "start", (2, 4), received.id)
+    late = T0 + timedelta(minutes=-4)
+    pin = _record("xa-1", 2, late, LookupPinIssued(DOSSIER, "482913", after=start.id))
+    for arrival in ([received, start, pin], [pin, start, received]):
+        assert [r.id for r in canonical_order(arrival)] == [received.id, start.id, pin.id]
+        state = refold(arrival)
+        assert state is not None and state.status == 4 and state.lookup_pin == "482913"
+        assert state.conflicts == []
+    assert last_event_id([pin, start, received]) == pin.id

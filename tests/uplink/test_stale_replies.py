@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
+from datetime import timedelta
 
 import msgspec
 import pytest
 
 from node import event_log
+from node.clock_estimate import clock_check
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from sync import topics, wire
@@ -127,3 +129,93 @@ def test_a_city_that_went_back_rewinds_the_mark_and_gets_everything_again(
     link.turn()
     assert outbox.acked_upto(runtime.db.read(), NODE) == 4
     assert transport.batches_from(before)[:2] == [5, 7]
+
+
+def _refused(from_seq: int, batch: int) -> wire.ResendRequest:
+    """A receiver's gap reply: it held ``from_seq - 1`` and refused the batch at ``batch``."""
+    return wire.ResendRequest(NODE, NODE, from_seq, refused_seq=batch)
+
+
+@pytest.mark.parametrize("ack_first", [True, False], ids=["ack_first", "refusal_first"])
+def test_batches_refused_behind_one_on_its_way_go_again_at_once(
+    runtime: NodeRuntime, scripted: tuple[NodeLink, ScriptedTransport], ack_first: bool
+) -> None:
+    # The e2e failure under load: receiver A has batches 1 and 5, B has 3 and 7. B takes
+    # 3 before A committed 1 (refused), A commits 1, then 5 and 7 are refused behind the
+    # missing 3. Nothing after 2 is on its way any more: the node must send 3, 5, 7 again
+    # now, not after the ack timeout (60 s here, backing off to minutes), which left a
+    # node with a backlog never converging.
+    link, transport = scripted
+    link.turn()
+    assert transport.batches_from(0) == [1, 3, 5, 7]
+    replies: list[wire.Message] = [_ack(runtime, 2), _refused(1, 3)]
+    for reply in replies if ack_first else reversed(replies):
+        transport.reply(reply)
+    transport.reply(_refused(3, 5))
+    transport.reply(_refused(3, 7))
+    before = len(transport.sent)
+    link.turn()
+    # Sent again at once, with half the window in flight: fewer batches to reorder.
+    assert transport.batches_from(before) == [3, 5]
+    transport.reply(_ack(runtime, 4))
+    link.turn()
+    transport.reply(_ack(runtime, 6))
+    link.turn()
+    assert outbox.acked_upto(runtime.db.read(), NODE) == 6
+    # Each ack lets one more batch in flight, and no refused batch went twice.
+    assert transport.batches_from(before) == [3, 5, 7, 9, 11, 13]
+
+
+def test_a_batch_refused_behind_one_on_its_way_goes_again_on_its_ack(
+    runtime: NodeRuntime, scripted: tuple[NodeLink, ScriptedTransport]
+) -> None:
+    link, transport = scripted
+    link.turn()
+    transport.reply(_ack(runtime, 2))
+    transport.reply(_refused(3, 5))  # batch 3 is on its way through the other receiver
+    before = len(transport.sent)
+    link.turn()
+    assert transport.batches_from(before) == [9]  # nothing again yet: only the window moves
+    transport.reply(_ack(runtime, 4))  # 3 stored: from 5 again (7, 9 were behind it)
+    link.turn()
+    assert transport.batches_from(before)[1:] == [5, 7]  # in half the window
+
+
+def test_a_city_restored_under_its_receivers_gets_one_resend_then_a_birth_decides(
+    runtime: NodeRuntime, scripted: tuple[NodeLink, ScriptedTransport]
+) -> None:
+    link, transport = scripted
+    link.turn()
+    transport.reply(_ack(runtime, 4))
+    link.turn()
+    # The city went back to 0 under running receivers: every batch is refused from 1.
+    births = sum(isinstance(m, wire.Birth) for m in transport.sent)
+    for _ in range(3):
+        transport.reply(_refused(1, 5))
+        link.turn()
+    assert transport.batches_from(0).count(5) == 2  # the first copy and one resend
+    assert sum(isinstance(m, wire.Birth) for m in transport.sent) == births + 1
+    assert outbox.acked_upto(runtime.db.read(), NODE) == 4  # only the Birth's answer rewinds
+
+
+def test_a_stale_ack_is_never_timed_against_a_probe_birth(
+    runtime: NodeRuntime, scripted: tuple[NodeLink, ScriptedTransport]
+) -> None:
+    # An ack that pops nothing was taken as the answer to the Birth last sent. A probe
+    # Birth goes out while batches are in flight; a stale ack from the other receiver,
+    # stamped before it left, then "measured" the clock off by however old the ack was,
+    # with the tight uncertainty of the Birth's short round trip (here 5 minutes: the
+    # alarm, and receptions refused, on a sound clock).
+    link, transport = scripted
+    link.turn()
+    now = to_utc_iso(utc_now())
+    transport.reply(msgspec.structs.replace(_ack(runtime, 2), city_time=now))
+    transport.reply(wire.ResendRequest(NODE, NODE, 1))  # stale: a probe Birth follows
+    link.turn()
+    assert sum(isinstance(m, wire.Birth) for m in transport.sent) == 2
+    old = to_utc_iso(utc_now() - timedelta(minutes=5))
+    transport.reply(msgspec.structs.replace(_ack(runtime, 2), city_time=old))
+    link.turn()
+    verdict = clock_check(runtime)
+    assert verdict.alarm is None, verdict.message
+    assert verdict.offset_seconds is not None and abs(verdict.offset_seconds) < 5
