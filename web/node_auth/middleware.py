@@ -7,7 +7,9 @@ account is read on each request, so disabling it stops its sessions and tokens a
 
 What an anonymous request gets: 401 (JSON, like the API's other errors) under ``/api/``,
 a 303 to ``/login?next=PATH`` elsewhere. Public: handlers declared with ``opt={"public":
-True}`` (``/healthz``, ``/login``) and static assets under ``/static/``.
+True}`` (``/healthz``, ``/login``) and static assets under ``/static/``. A public route
+takes no CSRF token (the log-in ends any session the browser held), so a POST to one must
+come from a page of the node itself (``Origin``): no other site logs a browser in.
 
 It sets ``scope["state"]``: ``actor`` (rules.actor.Actor), ``user``, ``csrf_token`` and
 ``lang`` for the page templates (web/page_kit/request_context.py reads the last two).
@@ -159,6 +161,19 @@ class AuthMiddleware:
         else:
             caller = await self._by_cookie(scope)
         public = is_public(scope)
+        unsafe = scope.get("method", "") not in SAFE_METHODS
+        if public and unsafe and not csrf.same_origin(scope):
+            # A public form has no session token to check: another site's page posting to
+            # /login would sign the browser in to an account of that site's choosing.
+            log.warning("cross_origin_post_refused path=%r", scope["path"])
+            await refuse(
+                send,
+                scope,
+                403,
+                "a page of another site may not post here",
+                "Biểu mẫu không đến từ máy này. Hãy mở trang đăng nhập rồi thử lại.",
+            )
+            return
         if caller is None:
             if public:
                 await self.app(scope, receive, send)
@@ -178,7 +193,9 @@ class AuthMiddleware:
         state["user"] = caller.user
         state["lang"] = caller.user.language
         state["csrf_token"] = caller.csrf_token
-        if caller.by_cookie and scope.get("method", "") not in SAFE_METHODS:
+        # A public route (the log-in) takes no session's token: it ends whatever session
+        # the browser held (one planted by someone else too) and starts a new one.
+        if caller.by_cookie and unsafe and not public:
             sent, receive = await csrf.find_token(scope, receive)
             if not (sent and hmac.compare_digest(sent.encode(), caller.csrf_token.encode())):
                 log.warning(
