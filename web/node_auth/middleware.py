@@ -143,6 +143,10 @@ class AuthMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        if "\x00" in str(scope["path"]):
+            # Litestar's static files passed a NUL to os.stat: a 500 and a traceback.
+            await refuse(send, scope, 400, "the path holds a NUL byte", "Địa chỉ không hợp lệ.")
+            return
         state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
         state.setdefault("lang", "vi")
         state.setdefault("csrf_token", "")
