@@ -38,6 +38,7 @@ from litestar.types import (
 from node.accounts import sessions, tokens
 from node.accounts.users import User
 from node.runtime import NodeRuntime
+from web.json_api.api_docs import ASSETS_PATH
 from web.node_auth import csrf
 
 log = logging.getLogger("motcua.http.auth")
@@ -45,6 +46,7 @@ log = logging.getLogger("motcua.http.auth")
 COOKIE = "motcua_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STATIC_PREFIX = "/static/"
+FILE_PREFIXES = (STATIC_PREFIX, ASSETS_PATH + "/")  # the routes that serve files from disk
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,9 @@ class AuthMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        if "\x00" in str(scope["path"]):
-            # Litestar's static files passed a NUL to os.stat: a 500 and a traceback.
+        if "\x00" in str(scope["path"]) and str(scope["path"]).startswith(FILE_PREFIXES):
+            # Litestar's static files pass a NUL to os.stat: a 500 and a traceback. (Other
+            # routes' parameters refuse it themselves, naming the field.)
             await refuse(send, scope, 400, "the path holds a NUL byte", "Địa chỉ không hợp lệ.")
             return
         state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
