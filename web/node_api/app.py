@@ -20,6 +20,7 @@ from web.node_api.sync_status import SyncController
 from web.node_api.users import UsersController
 from web.node_auth.middleware import AuthMiddleware
 from web.node_auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
+from web.node_auth.security_headers import add_security_headers
 from web.page_kit.rendering import template_config
 from web.staff_pages.error_pages import for_pages
 from web.staff_pages.routes import STAFF_PAGE_HANDLERS, TEMPLATES
@@ -59,7 +60,7 @@ def create_app(
         },
         # JSON under /api/; a failed page answers a page with the same status.
         exception_handlers=for_pages(HANDLERS),
-        before_send=[complete_allow_header],
+        before_send=[complete_allow_header, add_security_headers],
         openapi_config=openapi_config("motcua-edge node"),
         on_startup=[
             _without_app(lambda: expire_sessions(runtime)),

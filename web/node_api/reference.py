@@ -18,6 +18,7 @@ from storage.migrations import schema_version
 from web.json_api.identity import CurrentActor
 from web.json_api.params import parse_bound
 from web.json_api.responses import errors
+from web.json_api.stored_files import stored_file
 from web.node_api.dossiers import Runtime
 
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
@@ -54,12 +55,8 @@ class ReferenceController(Controller):
         )
         if row is None:
             raise NotFoundException(f"no document with SHA-256 {sha256}")
-        return File(
-            runtime.blobs.path_for(sha256),
-            media_type=str(row[0]),
-            filename=str(row[1] or sha256),
-            content_disposition_type="inline",
-        )
+        # Inline only for the types a browser shows without running anything (stored_files).
+        return stored_file(runtime.blobs.path_for(sha256), str(row[0]), str(row[1] or sha256))
 
     @get("/stats", name="stats", responses=errors(400), sync_to_thread=True)
     def stats(

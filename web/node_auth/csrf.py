@@ -9,7 +9,7 @@ prefix is read and the file still streams to the handler.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import multipart
 from litestar.types import Receive, ReceiveMessage, Scope
@@ -38,6 +38,18 @@ def _header(scope: Scope, name: bytes) -> str:
         if key == name:
             return bytes(value).decode("latin-1")
     return ""
+
+
+def same_origin(scope: Scope) -> bool:
+    """Whether a browser's request comes from a page of this node: its ``Origin`` (every
+    browser sends one with a POST) names the host the request went to. A request with no
+    ``Origin`` is not a browser's cross-site form; ``Origin: null`` (a sandboxed or
+    privacy-stripped page) is not ours."""
+    origin = _header(scope, b"origin")
+    if not origin:
+        return True
+    host = _header(scope, b"host").lower()
+    return origin != "null" and bool(host) and urlsplit(origin).netloc.lower() == host
 
 
 async def find_token(scope: Scope, receive: Receive) -> tuple[str, Receive]:

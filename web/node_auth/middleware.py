@@ -7,7 +7,9 @@ account is read on each request, so disabling it stops its sessions and tokens a
 
 What an anonymous request gets: 401 (JSON, like the API's other errors) under ``/api/``,
 a 303 to ``/login?next=PATH`` elsewhere. Public: handlers declared with ``opt={"public":
-True}`` (``/healthz``, ``/login``) and static assets under ``/static/``.
+True}`` (``/healthz``, ``/login``) and static assets under ``/static/``. A public route
+takes no CSRF token (the log-in ends any session the browser held), so a POST to one must
+come from a page of the node itself (``Origin``): no other site logs a browser in.
 
 It sets ``scope["state"]``: ``actor`` (rules.actor.Actor), ``user``, ``csrf_token`` and
 ``lang`` for the page templates (web/page_kit/request_context.py reads the last two).
@@ -36,6 +38,7 @@ from litestar.types import (
 from node.accounts import sessions, tokens
 from node.accounts.users import User
 from node.runtime import NodeRuntime
+from web.json_api.api_docs import ASSETS_PATH
 from web.node_auth import csrf
 
 log = logging.getLogger("motcua.http.auth")
@@ -43,6 +46,7 @@ log = logging.getLogger("motcua.http.auth")
 COOKIE = "motcua_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STATIC_PREFIX = "/static/"
+FILE_PREFIXES = (STATIC_PREFIX, ASSETS_PATH + "/")  # the routes that serve files from disk
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,11 @@ class AuthMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        if "\x00" in str(scope["path"]) and str(scope["path"]).startswith(FILE_PREFIXES):
+            # Litestar's static files pass a NUL to os.stat: a 500 and a traceback. (Other
+            # routes' parameters refuse it themselves, naming the field.)
+            await refuse(send, scope, 400, "the path holds a NUL byte", "Địa chỉ không hợp lệ.")
+            return
         state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
         state.setdefault("lang", "vi")
         state.setdefault("csrf_token", "")
@@ -159,6 +168,19 @@ class AuthMiddleware:
         else:
             caller = await self._by_cookie(scope)
         public = is_public(scope)
+        unsafe = scope.get("method", "") not in SAFE_METHODS
+        if public and unsafe and not csrf.same_origin(scope):
+            # A public form has no session token to check: another site's page posting to
+            # /login would sign the browser in to an account of that site's choosing.
+            log.warning("cross_origin_post_refused path=%r", scope["path"])
+            await refuse(
+                send,
+                scope,
+                403,
+                "a page of another site may not post here",
+                "Biểu mẫu không đến từ máy này. Hãy mở trang đăng nhập rồi thử lại.",
+            )
+            return
         if caller is None:
             if public:
                 await self.app(scope, receive, send)
@@ -178,7 +200,9 @@ class AuthMiddleware:
         state["user"] = caller.user
         state["lang"] = caller.user.language
         state["csrf_token"] = caller.csrf_token
-        if caller.by_cookie and scope.get("method", "") not in SAFE_METHODS:
+        # A public route (the log-in) takes no session's token: it ends whatever session
+        # the browser held (one planted by someone else too) and starts a new one.
+        if caller.by_cookie and unsafe and not public:
             sent, receive = await csrf.find_token(scope, receive)
             if not (sent and hmac.compare_digest(sent.encode(), caller.csrf_token.encode())):
                 log.warning(

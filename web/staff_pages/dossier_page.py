@@ -23,6 +23,7 @@ from rules.transitions import TransitionRequest
 from storage.blob_store import BlobTooLarge
 from web.json_api.errors import UploadError
 from web.json_api.identity import CurrentActor
+from web.json_api.stored_files import INLINE_TYPES, stored_file
 from web.node_api.upload import attach_upload
 from web.page_kit.i18n import vi
 from web.staff_pages.dossier_actions import (
@@ -40,12 +41,6 @@ Runtime = NamedDependency[NodeRuntime]
 # Dossier ids are UUIDs; anything else (``../../etc/passwd``) is refused before any lookup.
 DossierId = Annotated[str, PathParameter(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 Sha256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
-# Shown in the page (iframe or img); any other type is only downloaded.
-INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
-DOCUMENT_CSP = (
-    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; "
-    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-)
 NOTICES = {
     "received": vi(
         "Đã tiếp nhận hồ sơ. Giấy tiếp nhận và hẹn trả kết quả (mẫu 01) mở bên dưới để in."
@@ -140,18 +135,8 @@ class DossierPage(Controller):
         """The stored bytes, typed as sniffed at upload; shown inline only for PDF and the
         image types a browser draws, never guessed by the browser (nosniff)."""
         ref, path = document_file(runtime, dossier_id, sha256)
-        inline = ref.mime in INLINE_TYPES and not download
-        return File(
-            path,
-            filename=ref.filename or f"{sha256[:12]}.bin",
-            media_type=ref.mime if ref.mime in INLINE_TYPES else "application/octet-stream",
-            content_disposition_type="inline" if inline else "attachment",
-            headers={
-                "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": DOCUMENT_CSP,
-                "Cache-Control": "private, no-store",
-            },
-        )
+        filename = ref.filename or f"{sha256[:12]}.bin"
+        return stored_file(path, ref.mime, filename, download=download)
 
 
 def _render(

@@ -49,8 +49,10 @@ class FormView(msgspec.Struct, frozen=True):
 
 def _qr(qr: segno.QRCode, text: str, module_mm: float = MODULE_MM) -> QrImage:
     svg = qr.svg_inline(scale=1, border=QUIET_ZONE, omitsize=True, svgclass="qr")
-    width = qr.symbol_size(border=QUIET_ZONE)[0] * module_mm
-    return QrImage(Markup(svg), round(width, 1), text)
+    width = round(qr.symbol_size(border=QUIET_ZONE)[0] * module_mm, 1)
+    # The printed size rides on the image itself: the pages' CSP allows no style attribute.
+    sized = svg.replace("<svg ", f'<svg width="{width}mm" height="{width}mm" ', 1)
+    return QrImage(Markup(sized), width, text)
 
 
 def long_date(value: str | None) -> str:
