@@ -9,9 +9,10 @@ batch after N refused until the ack timeout, which backs off to minutes: under l
 node with a large backlog never converged.
 
 So each copy of a batch sent on this connection is counted, and each refusal of it takes
-one off. A batch is lost when its last copy was refused and the city does not hold it;
-it is sent again as soon as the city holds everything before it (at once, or on the ack
-of the batch before it), never while another copy of it may still be stored.
+one off. When the last copy of a batch was refused and the city does not hold it, the node
+goes back to what the refusal says the city lacks (go-back-N), at once: with one receiver
+that batch was lost; with several it may still be on its way and costs one duplicate.
+Copies a go-back left behind are answered by it: their refusals send nothing again.
 
 Each such resend halves the batches let in flight, and each ack that moves the mark adds
 one back up to ``sync.window_batches`` (TCP's congestion window): with the window full,
@@ -29,28 +30,28 @@ class GapReplies:
         self._limit = window_batches
         self.window = window_batches  # batches that may be in flight now
         self._acked = 0
-        self._copies: Counter[int] = Counter()  # first seq -> copies sent, not refused
-        self._lost: int | None = None  # lowest lost batch, waiting for the ones before it
+        self._live: Counter[int] = Counter()  # first seq -> copies in the window, unanswered
+        self._dropped: Counter[int] = Counter()  # copies a go-back left behind
         self._stale: set[int] = set()  # batches resent once on a reply below the mark
 
     def clear(self) -> None:
         """A new connection: its first batches start from the acknowledged mark."""
-        self._copies.clear()
-        self._lost = None
+        self._live.clear()
+        self._dropped.clear()
         self._stale.clear()
 
     def sent(self, first: int) -> None:
-        self._copies[first] += 1
+        self._live[first] += 1
 
     def refused(self, first: int, from_seq: int, acked: int) -> int | None:
         """The city refused the batch at ``first``, holding ``from_seq - 1``: the seq to
-        go back to now, or None (held already, or another copy on its way)."""
-        if self._copies[first] > 0:
-            self._copies[first] -= 1
-        if first <= acked or self._copies[first] > 0:
+        go back to now, or None (held already, or a newer copy is on its way)."""
+        if self._dropped[first] > 0:  # a copy a go-back already sent again (oldest first)
+            self._dropped[first] -= 1
             return None
-        if acked < first - 1:  # what comes before it is on its way: resend on its ack
-            self._lost = first if self._lost is None else min(self._lost, first)
+        if self._live[first] > 0:
+            self._live[first] -= 1
+        if first <= acked or self._live[first] > 0:
             return None
         if from_seq <= acked:
             # The receiver saw less than the city has acknowledged: its reply was
@@ -59,26 +60,22 @@ class GapReplies:
             if first in self._stale:
                 return None
             self._stale.add(first)
-        return self._resend(first)
-
-    def _resend(self, first: int) -> int:
         self.window = max(1, self.window // 2)
-        return first
+        return max(from_seq, acked + 1)
 
-    def acked(self, upto: int) -> int | None:
-        """The city holds ``upto``: the lost batch to send now, if it follows it."""
-        for first in [f for f in self._copies if f <= upto]:
-            del self._copies[first]
+    def acked(self, upto: int) -> None:
+        """The city holds ``upto``: one more batch may be in flight."""
+        for counter in (self._live, self._dropped):
+            for first in [f for f in counter if f <= upto]:
+                del counter[first]
         self._stale = {f for f in self._stale if f > upto}
         if upto > self._acked:
             self._acked = upto
             self.window = min(self._limit, self.window + 1)
-        if self._lost is None or self._lost > upto + 1:
-            return None
-        lost, self._lost = self._lost, None
-        return self._resend(lost) if lost == upto + 1 else None
 
-    def went_back(self, to: int) -> None:
-        """Everything from ``to`` is sent again: a lost batch at or after it with it."""
-        if self._lost is not None and self._lost >= to:
-            self._lost = None
+    def went_back(self, dropped: list[int]) -> None:
+        """The batches at ``dropped`` left the window: their copies' refusals are answered."""
+        for first in dropped:
+            if self._live[first] > 0:
+                self._live[first] -= 1
+                self._dropped[first] += 1

@@ -248,8 +248,8 @@ class NodeLink:
     def _go_back(self, seq: int) -> None:
         """Send again from ``seq`` (go-back-N); the batches before it stay in flight."""
         self._next_seq = seq
+        self.gaps.went_back([b.first for b in self._inflight if b.first >= seq])
         self._inflight = deque(b for b in self._inflight if b.first < seq)
-        self.gaps.went_back(seq)
 
     def _fits_broker(self, record: EventRecord, room: int) -> bool:
         """False (with an alarm) for an event larger than the broker lets through."""
@@ -335,8 +335,7 @@ class NodeLink:
         self.clock.on_ack(city_time, answered)
         if upto + 1 > self._next_seq:
             self._next_seq = upto + 1  # the city already holds more than this session sent
-        if (lost := self.gaps.acked(upto)) is not None:
-            self._go_back(lost)  # refused while the batch before it was on its way
+        self.gaps.acked(upto)
         if moved:
             self.state.progress()
 
@@ -365,9 +364,9 @@ class NodeLink:
             if now - self._probed_at >= PROBE_SECONDS:
                 self._probed_at = now
                 self._control.append(self._birth())
-        elif request.refused_seq and any(b.first == from_seq for b in self._inflight):
-            return  # on its way, through another receiver (see uplink/gap_replies.py)
-        elif request.refused_seq or not (self._inflight and self._inflight[0].first == from_seq):
+        elif not request.refused_seq and not (
+            self._inflight and self._inflight[0].first == from_seq
+        ):
             self._go_back(max(from_seq, acked + 1))
         # else what the window in flight starts with (a Birth's answer): on its way
 

@@ -50,6 +50,7 @@ ONE_OF_EACH: list[wire.Message] = [
     EventBatch(NODE, 7, [event(7), event(8)]),
     EventAck(NODE, NODE, 8),
     ResendRequest(NODE, NODE, 9),
+    ResendRequest(NODE, NODE, 9, refused_seq=13),
     ChunkOffer(NODE, SHA, 1_000_000),
     BlobChunk(NODE, SHA, 1_000_000, 262_144, b"\x00\xff" * 10),
     ChunkAck(NODE, SHA, 524_288, False),
@@ -102,6 +103,12 @@ def test_tags_are_unique() -> None:
 def test_event_batch_round_trips_any_run(first: int, bodies: list[bytes]) -> None:
     batch = EventBatch(NODE, first, [event(first + i, body=b) for i, b in enumerate(bodies)])
     assert wire.decode(wire.encode(batch)) == batch
+
+
+def test_a_refusal_from_an_older_city_names_no_batch() -> None:
+    # A city before refused_seq: the node keeps the old rule for it (uplink/node_link.py).
+    older = wire.decode(msgspec.msgpack.encode(["resend", NODE, NODE, 9, False]))
+    assert older == ResendRequest(NODE, NODE, 9) and older.refused_seq == 0
 
 
 def test_older_decoder_ignores_a_newer_trailing_field() -> None:

@@ -155,30 +155,42 @@ def test_batches_refused_behind_one_on_its_way_go_again_at_once(
     transport.reply(_refused(3, 7))
     before = len(transport.sent)
     link.turn()
-    # Sent again at once, with half the window in flight: fewer batches to reorder.
-    assert transport.batches_from(before) == [3, 5]
+    # Sent again at once, with at most half the window (then one more per ack) in flight:
+    # fewer batches for the receivers to reorder.
+    again = transport.batches_from(before)
+    assert again[:2] == [3, 5] and len(again) <= 3 and 1 not in again
     transport.reply(_ack(runtime, 4))
     link.turn()
     transport.reply(_ack(runtime, 6))
     link.turn()
     assert outbox.acked_upto(runtime.db.read(), NODE) == 6
-    # Each ack lets one more batch in flight, and no refused batch went twice.
-    assert transport.batches_from(before) == [3, 5, 7, 9, 11, 13]
+    sent = transport.batches_from(before)
+    assert sent[:3] == [3, 5, 7]
+    assert len(sent) == len(set(sent)), f"a refused batch sent twice: {sent}"
 
 
-def test_a_batch_refused_behind_one_on_its_way_goes_again_on_its_ack(
+def test_a_burst_of_refusals_goes_back_once(
     runtime: NodeRuntime, scripted: tuple[NodeLink, ScriptedTransport]
 ) -> None:
+    # Batch 3 may be on its way through the other receiver, or lost (one receiver): the
+    # node cannot tell, so it goes back to 3 at once (one duplicate at worst), and the
+    # other refusals of that pass send nothing more.
     link, transport = scripted
     link.turn()
     transport.reply(_ack(runtime, 2))
-    transport.reply(_refused(3, 5))  # batch 3 is on its way through the other receiver
+    transport.reply(_refused(3, 5))
+    transport.reply(_refused(3, 7))
     before = len(transport.sent)
     link.turn()
-    assert transport.batches_from(before) == [9]  # nothing again yet: only the window moves
-    transport.reply(_ack(runtime, 4))  # 3 stored: from 5 again (7, 9 were behind it)
+    assert transport.batches_from(before) == [3, 5]  # half the window
+    transport.reply(_refused(3, 5))  # the new copy of 5 overtook the new 3: again
+    transport.reply(_ack(runtime, 4))
     link.turn()
-    assert transport.batches_from(before)[1:] == [5, 7]  # in half the window
+    transport.reply(_ack(runtime, 8))
+    link.turn()
+    assert outbox.acked_upto(runtime.db.read(), NODE) == 8
+    # 5 went again (3, acked meanwhile, did not); the window grew back by one per ack.
+    assert transport.batches_from(before)[:4] == [3, 5, 5, 7]
 
 
 def test_a_city_restored_under_its_receivers_gets_one_resend_then_a_birth_decides(
