@@ -70,6 +70,13 @@ def local_date(value: str | datetime | None) -> str:
     return moment.astimezone(OFFICE_TZ).strftime("%d/%m/%Y")
 
 
+def current_nav(nav: Sequence[NavItem], path: str) -> str:
+    """The menu entry the page belongs to: the longest item path that is the page's path or
+    a folder of it (``/dossiers/new`` is reception, not the list), or "" for none."""
+    matches = [item.path for item in nav if path == item.path or path.startswith(item.path + "/")]
+    return max(matches, key=len, default="")
+
+
 def page(
     request: Request[Any, Any, Any],
     template: str,
@@ -91,6 +98,7 @@ def page(
         "actor": actor,
         "nav": [item for item in nav if item.shown_to(actor)],
         "current_path": request.url.path,
+        "current_nav": current_nav(nav, request.url.path),
         "status_label": lambda code: translate(STATUS_LABELS_VI[Status(int(code))]),
     }
     return Template(template_name=template, context={**shared, **context}, status_code=status_code)

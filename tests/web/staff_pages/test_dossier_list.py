@@ -149,3 +149,13 @@ def test_the_list_as_csv_with_the_same_filters(
     overdue = client.get("/dossiers.csv", params={"overdue": "1"}).content.decode("utf-8-sig")
     assert late["code"] in overdue and other["code"] not in overdue
     assert "/dossiers.csv?overdue=1" in client.get("/dossiers", params={"overdue": "1"}).text
+
+
+def test_the_menu_marks_only_the_page_the_user_is_on(staff_client: StaffClientFactory) -> None:
+    client = staff_client(Role.RECEPTION)
+    marked = client.get("/dossiers/new").text.count('aria-current="page"')
+    assert (
+        marked == 1
+        and 'href="/dossiers/new" aria-current="page"' in client.get("/dossiers/new").text
+    )
+    assert 'href="/dossiers" aria-current="page"' in client.get("/dossiers").text
