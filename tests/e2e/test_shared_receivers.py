@@ -8,6 +8,11 @@ reply must never move the node's acknowledged mark back; a real gap is still res
 And the batches refused behind one still on its way must go again without waiting for the
 ack timeout: before they did, a loaded machine (the lead's full-suite run) never converged,
 every pass refused behind its first batch (``uplink/gap_replies.py``).
+
+Overtaking is made certain, not hoped for: the first receiver is stalled (SIGSTOP, as a
+long pause or a stuck disk would) while the node sends, so the broker hands it every other
+batch and the second receiver sees the batches after them first. Left to chance, a quiet
+machine could apply every batch in order and the test would check nothing (CI saw it).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from tests.support.replication import (
     sync_proc,
     wait_converged,
 )
+from tests.support.wait import wait_until
 
 NODE = "xa-shared-1"
 # Small batches and a wide window: many batches in flight at once, spread over both
@@ -45,8 +51,16 @@ def test_a_stale_gap_reply_never_moves_the_mark_back(
         add_dossiers(rt, 150, steps=("start",))
     finally:
         rt.close()
+    first.proc.pause()
     sender = sync_proc(node_dir).start()
     try:
+        wait_until(
+            lambda: "reason=gap" in second.proc.log_path.read_text(),
+            timeout=60,
+            interval=0.2,
+            what="the second receiver to see a batch overtake one the stalled first holds",
+        )
+        first.proc.resume()
         report = wait_converged(node_dir, first, NODE, timeout=120)
         assert report.clean, report
     finally:

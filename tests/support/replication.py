@@ -69,9 +69,19 @@ class Proc:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=30)
 
+    def pause(self) -> None:
+        """SIGSTOP: the process holds its sockets but does nothing (a stalled receiver)."""
+        assert self.process is not None and self.running
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.running:
             assert self.process is not None
+            self.process.send_signal(signal.SIGCONT)  # a paused process cannot see SIGTERM
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
