@@ -34,9 +34,9 @@ import uuid6
 import uvicorn
 from litestar import Litestar, get, post
 
+from accounts import tokens, users
 from cli.common import operator
 from cli.init_cmd import initialise
-from node.accounts import tokens, users
 from node.runtime import open_node
 from storage.db import Database
 

@@ -28,10 +28,10 @@ from pathlib import Path
 import httpx
 import uuid6
 
+from accounts import users
 from cli.common import operator
 from cli.init_cmd import initialise
 from node import dossier_store, event_log, reference_data
-from node.accounts import users
 from node.appointments import appointment_for
 from node.dossier_service import issue_code, transition
 from node.runtime import NodeRuntime, open_node

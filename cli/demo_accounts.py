@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from accounts import tokens, users
 from cli.common import operator
-from node.accounts import tokens, users
 from node.runtime import NodeRuntime
 from rules.actor import Role
 from storage.atomic_file import write_atomic

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from accounts import tokens
 from cli.common import data_dir_option, operator
 from cli.user_cmd import run
-from node.accounts import tokens
 
 
 @click.group("token")

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import click
 
+from accounts import users
 from cli.common import data_dir_option, fail, opened_node, operator
-from node.accounts import users
 from rules.actor import Role
 from rules.errors import DossierError, NotFound
 

@@ -13,6 +13,7 @@ import apsw
 from node.reference_cache import ReferenceCache
 from node.schema import migrate
 from settings import node as config_mod
+from settings.auth import AuthSettings
 from settings.loading import ConfigError
 from storage import db as db_mod
 from storage.blob_store import BlobStore
@@ -31,6 +32,15 @@ class NodeRuntime:
     @property
     def node_id(self) -> str:
         return self.config.node.node_id
+
+    @property
+    def accounts_db(self) -> db_mod.Database:
+        """Staff accounts live in the node's own database (web.auth.home.AccountsHome)."""
+        return self.db
+
+    @property
+    def auth_settings(self) -> AuthSettings:
+        return self.config.auth
 
     def close(self) -> None:
         self.db.close()

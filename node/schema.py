@@ -12,8 +12,8 @@ import hashlib
 
 import apsw
 
+from accounts.schema import m008_accounts
 from node import indicator_facts
-from node.accounts.schema import m008_accounts
 from storage.dossier_rows import EXACT_APPOINTMENT_SQL, RECEIVED_ORDER_SQL
 from storage.migrations import Migration, apply_migrations
 

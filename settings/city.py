@@ -15,6 +15,7 @@ import msgspec
 import tomli_w
 
 from settings import sync as sync_settings
+from settings.auth import AuthSettings
 from settings.loading import ConfigError, decode_file
 from settings.office_hours import OfficeHoursSettings, check_office_periods
 
@@ -71,6 +72,7 @@ class CentralConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # own office hours are not replicated); the same table as a node's [office_hours].
     office_hours: OfficeHoursSettings = msgspec.field(default_factory=OfficeHoursSettings)
     api: ApiSettings = msgspec.field(default_factory=ApiSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
 
     def office_periods(self) -> list[tuple[time, time]]:
         return self.office_hours.as_times()

@@ -14,6 +14,7 @@ from pathlib import Path
 import msgspec
 import tomli_w
 
+from settings.auth import AuthSettings
 from settings.ingest import IngestSettings
 from settings.loading import ConfigError, decode_file
 from settings.office import OfficeSettings, validate_office
@@ -43,13 +44,6 @@ class ApiSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tls_cert_file: str = ""
     tls_key_file: str = ""
     plain_http_on_lan: bool = False
-
-
-class AuthSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    # A session ends after this long without a request (covers the lunch break) ...
-    session_idle_minutes: int = 240
-    # ... and this long after log-in whatever happens (one office day, then log in again).
-    session_max_hours: int = 14
 
 
 class DocumentSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from node.accounts import tokens
+from accounts import tokens
 from node.runtime import open_node
 
 

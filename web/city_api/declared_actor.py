@@ -2,7 +2,7 @@
 client declares in ``X-Actor`` (default ``api``), with every staff role.
 
 It lives here, in the city's door, so the node's door cannot use it: the node knows its
-callers from their session or API token (web.node_auth).
+callers from their session or API token (web.auth).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Who is calling: the front door turns the request into an ``Actor`` for the services.
 
-On the node the actor is the authenticated user (web.node_auth's middleware puts it in
+On the node the actor is the authenticated user (web.auth's middleware puts it in
 ``scope["state"]["actor"]`` from the session cookie or the API token), with the user's
 roles. Handlers and pages take ``actor: CurrentActor``; apps register ``ACTOR_DEPENDENCY``.
 """

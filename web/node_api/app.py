@@ -9,6 +9,10 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 
 from node.runtime import NodeRuntime
+from web.auth.home import AccountsHome
+from web.auth.middleware import AuthMiddleware
+from web.auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
+from web.auth.security_headers import add_security_headers
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import HANDLERS
@@ -18,9 +22,6 @@ from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
 from web.node_api.sync_status import SyncController
 from web.node_api.users import UsersController
-from web.node_auth.middleware import AuthMiddleware
-from web.node_auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
-from web.node_auth.security_headers import add_security_headers
 from web.page_kit.rendering import template_config
 from web.staff_pages.error_pages import for_pages
 from web.staff_pages.routes import STAFF_PAGE_HANDLERS, TEMPLATES
@@ -39,6 +40,9 @@ def create_app(
     def provide_runtime() -> NodeRuntime:
         return runtime
 
+    def provide_accounts_home() -> AccountsHome:  # Litestar wants one provider per key
+        return runtime
+
     return Litestar(
         route_handlers=[
             DossierController,
@@ -52,10 +56,11 @@ def create_app(
             *AUTH_PAGE_HANDLERS,
         ],
         template_config=template_config(TEMPLATES, AUTH_TEMPLATES),
-        # Every route but the public ones needs a session or an API token (web.node_auth).
-        middleware=[DefineMiddleware(AuthMiddleware, runtime=runtime)],
+        # Every route but the public ones needs a session or an API token (web.auth).
+        middleware=[DefineMiddleware(AuthMiddleware, accounts_home=runtime)],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
+            "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),
             **ACTOR_DEPENDENCY,
         },
         # JSON under /api/; a failed page answers a page with the same status.

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import JSONBody, PathParameter
 
-from node.accounts import users
+from accounts import users
 from web.json_api.identity import CurrentActor
 from web.json_api.responses import errors
 from web.node_api.dossiers import Runtime

@@ -11,8 +11,8 @@ from collections.abc import Callable
 import msgspec
 import pytest
 
+from accounts import tokens, users
 from node import dossier_service, reference_data
-from node.accounts import tokens, users
 from node.dossier_service import ReceiveRequest
 from node.runtime import NodeRuntime
 from rules.actor import Actor, Role

@@ -10,8 +10,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from accounts import passwords, tokens, users
 from cli.common import operator
-from node.accounts import passwords, tokens, users
 from node.runtime import NodeRuntime
 from rules.actor import Role
 from rules.clock import to_utc_iso, utc_now

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.accounts import users
+from accounts import users
 from node.runtime import NodeRuntime
 from rules.actor import Role
 from tests.node.helpers import act, counts, create

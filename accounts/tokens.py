@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import msgspec
 
-from node.accounts.sessions import digest
-from node.accounts.users import User, check_name, find, row_to_user
+from accounts.sessions import digest
+from accounts.users import User, check_name, find, row_to_user
 from rules.actor import Actor
 from rules.clock import from_utc_iso, to_utc_iso, utc_now
 from rules.errors import DossierError, NotFound

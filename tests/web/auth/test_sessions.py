@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from accounts import login, users
 from cli.common import operator
-from node.accounts import login, users
 from node.runtime import NodeRuntime
 from rules.actor import Role
 from storage.db import scalar

@@ -14,14 +14,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from node.accounts import login, sessions, users
-from node.runtime import NodeRuntime
+from accounts import login, sessions, users
+from web.auth.home import AccountsHome
+from web.auth.middleware import COOKIE, cookie_value, local_path
 from web.json_api.identity import CurrentActor
-from web.node_auth.middleware import COOKIE, cookie_value, local_path
 from web.page_kit.i18n import vi
 from web.page_kit.rendering import page
 
-Runtime = NamedDependency[NodeRuntime]
+Home = NamedDependency[AccountsHome]
 THROTTLE = login.Throttle()
 FAILED = vi(
     "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa. "
@@ -45,8 +45,8 @@ class LanguageForm:
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
-def limits(runtime: NodeRuntime) -> sessions.Limits:
-    auth = runtime.config.auth
+def limits(accounts_home: AccountsHome) -> sessions.Limits:
+    auth = accounts_home.auth_settings
     return sessions.Limits(
         timedelta(minutes=auth.session_idle_minutes), timedelta(hours=auth.session_max_hours)
     )
@@ -79,12 +79,12 @@ class LoginPages(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        runtime: Runtime,
+        accounts_home: Home,
         data: Annotated[LoginForm, Form],
     ) -> Template | Redirect:
         target = local_path(data.next)
         user = await anyio.to_thread.run_sync(
-            login.authenticate, runtime.db, data.username[:200], data.password
+            login.authenticate, accounts_home.accounts_db, data.username[:200], data.password
         )
         if user is None:
             await anyio.sleep(THROTTLE.failed(data.username))
@@ -101,26 +101,26 @@ class LoginPages(Controller):
         old = cookie_value(request.scope)
 
         def start() -> str:
-            if old:
-                sessions.end(runtime.db, old)  # never carry a session id across a log-in
-            sessions.end_expired(runtime.db, limits(runtime))
-            return sessions.create(runtime.db, user.id)[0]
+            if old:  # never carry a session id across a log-in
+                sessions.end(accounts_home.accounts_db, old)
+            sessions.end_expired(accounts_home.accounts_db, limits(accounts_home))
+            return sessions.create(accounts_home.accounts_db, user.id)[0]
 
         session_id = await anyio.to_thread.run_sync(start)
         return Redirect(target, status_code=303, cookies=[session_cookie(request, session_id)])
 
     @post("/logout", name="auth:logout", status_code=303)
-    async def logout(self, request: Request[Any, Any, Any], runtime: Runtime) -> Redirect:
+    async def logout(self, request: Request[Any, Any, Any], accounts_home: Home) -> Redirect:
         session_id = cookie_value(request.scope)
         if session_id:
-            await anyio.to_thread.run_sync(sessions.end, runtime.db, session_id)
+            await anyio.to_thread.run_sync(sessions.end, accounts_home.accounts_db, session_id)
         return Redirect(
             "/login", status_code=303, cookies=[session_cookie(request, "", expire=True)]
         )
 
     @post("/account/language", name="auth:language", status_code=303, sync_to_thread=True)
     def language(
-        self, runtime: Runtime, actor: CurrentActor, data: Annotated[LanguageForm, Form]
+        self, accounts_home: Home, actor: CurrentActor, data: Annotated[LanguageForm, Form]
     ) -> Redirect:
-        users.set_language(runtime.db, actor, data.lang)
+        users.set_language(accounts_home.accounts_db, actor, data.lang)
         return Redirect(local_path(data.next), status_code=303)

@@ -35,11 +35,11 @@ from litestar.types import (
     Send,
 )
 
-from node.accounts import sessions, tokens
-from node.accounts.users import User
-from node.runtime import NodeRuntime
+from accounts import sessions, tokens
+from accounts.users import User
+from web.auth import csrf
+from web.auth.home import AccountsHome
 from web.json_api.api_docs import ASSETS_PATH
-from web.node_auth import csrf
 
 log = logging.getLogger("motcua.http.auth")
 
@@ -133,10 +133,10 @@ async def redirect_to_login(send: Send, scope: Scope) -> None:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, runtime: NodeRuntime) -> None:
+    def __init__(self, app: ASGIApp, accounts_home: AccountsHome) -> None:
         self.app = app
-        self.db = runtime.db
-        auth = runtime.config.auth
+        self.db = accounts_home.accounts_db
+        auth = accounts_home.auth_settings
         self.limits = sessions.Limits(
             timedelta(minutes=auth.session_idle_minutes), timedelta(hours=auth.session_max_hours)
         )

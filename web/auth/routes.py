@@ -6,15 +6,15 @@ from pathlib import Path
 
 from litestar.types import ControllerRouterHandler
 
-from node.accounts import sessions
-from node.runtime import NodeRuntime
-from web.node_auth.accounts_page import AccountsPage
-from web.node_auth.login_pages import LoginPages, limits
+from accounts import sessions
+from web.auth.accounts_page import AccountsPage
+from web.auth.home import AccountsHome
+from web.auth.login_pages import LoginPages, limits
 
 AUTH_TEMPLATES = Path(__file__).parent / "templates"
 AUTH_PAGE_HANDLERS: list[ControllerRouterHandler] = [LoginPages, AccountsPage]
 
 
-def expire_sessions(runtime: NodeRuntime) -> None:
+def expire_sessions(accounts_home: AccountsHome) -> None:
     """At start-up: sessions past their limits are deleted (the rest survive a restart)."""
-    sessions.end_expired(runtime.db, limits(runtime))
+    sessions.end_expired(accounts_home.accounts_db, limits(accounts_home))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import apsw
 import msgspec
 
-from node.accounts import passwords
+from accounts import passwords
 from rules.actor import Actor, Role
 from rules.clock import to_utc_iso, utc_now
 from rules.errors import DossierError, NotFound

@@ -1,5 +1,5 @@
 """The administrator's accounts page (``/admin/accounts``): list, add, disable and enable,
-reset a password, unlock. Every change goes through node.accounts.users, which checks the
+reset a password, unlock. Every change goes through accounts.users, which checks the
 ``manage_accounts`` permission itself; the page only shows it to administrators."""
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, PathParameter
 from litestar.response import Redirect, Template
 
-from node.accounts import passwords, users
-from node.runtime import NodeRuntime
+from accounts import passwords, users
 from rules.actor import Actor, Role
 from rules.errors import DossierError
 from rules.permissions import Operation, may
+from web.auth.home import AccountsHome
 from web.json_api.identity import CurrentActor
 from web.page_kit.i18n import vi
 from web.staff_pages.navigation import staff_page
 
-Runtime = NamedDependency[NodeRuntime]
+Home = NamedDependency[AccountsHome]
 Req = Request[Any, Any, Any]
 UserName = Annotated[str, PathParameter(pattern=users.USER_NAME_RE.pattern)]
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -68,7 +68,7 @@ class AccountsPage(Controller):
     def _render(
         self,
         request: Request[Any, Any, Any],
-        runtime: NodeRuntime,
+        accounts_home: AccountsHome,
         actor: Actor,
         *,
         values: dict[str, Any] | None = None,
@@ -81,7 +81,7 @@ class AccountsPage(Controller):
             "accounts.html",
             actor=actor,
             status_code=status_code,
-            accounts=users.list_users(runtime.db, actor),
+            accounts=users.list_users(accounts_home.accounts_db, actor),
             roles=[(r.value, ROLE_LABELS[r]) for r in Role],
             values=values or {"language": "vi", "roles": []},
             errors=errors or {},
@@ -93,19 +93,19 @@ class AccountsPage(Controller):
     def show(
         self,
         request: Request[Any, Any, Any],
-        runtime: Runtime,
+        accounts_home: Home,
         actor: CurrentActor,
         done: FromQuery[str] = "",
     ) -> Template:
         if not may(actor, Operation.MANAGE_ACCOUNTS):
             return _forbidden(request, actor)
-        return self._render(request, runtime, actor, done=done)
+        return self._render(request, accounts_home, actor, done=done)
 
     @post("/", name="auth:accounts_add", sync_to_thread=True, status_code=303)
     def add(
         self,
         request: Request[Any, Any, Any],
-        runtime: Runtime,
+        accounts_home: Home,
         actor: CurrentActor,
         data: Annotated[AddForm, Form],
     ) -> Template | Redirect:
@@ -114,7 +114,7 @@ class AccountsPage(Controller):
         roles = [data.roles] if isinstance(data.roles, str) else list(data.roles)
         try:
             users.add(
-                runtime.db,
+                accounts_home.accounts_db,
                 actor,
                 data.username,
                 roles,
@@ -126,14 +126,19 @@ class AccountsPage(Controller):
             name = FIELD_LABELS.get(exc.field or "", exc.field or "username")
             values = {**vars(data), "roles": roles, "password": ""}
             return self._render(
-                request, runtime, actor, values=values, errors={name: str(exc)}, status_code=400
+                request,
+                accounts_home,
+                actor,
+                values=values,
+                errors={name: str(exc)},
+                status_code=400,
             )
         return Redirect(f"{PATH}?done=added", status_code=303)
 
     def _change(
         self,
         request: Request[Any, Any, Any],
-        runtime: NodeRuntime,
+        accounts_home: AccountsHome,
         actor: Actor,
         user_id: str,
         done: str,
@@ -145,7 +150,7 @@ class AccountsPage(Controller):
             work()
         except DossierError as exc:
             return self._render(
-                request, runtime, actor, errors={f"u-{user_id}": str(exc)}, status_code=400
+                request, accounts_home, actor, errors={f"u-{user_id}": str(exc)}, status_code=400
             )
         return Redirect(f"{PATH}?done={done}", status_code=303)
 
@@ -153,67 +158,67 @@ class AccountsPage(Controller):
     def disable(
         self,
         request: Request[Any, Any, Any],
-        runtime: Runtime,
+        accounts_home: Home,
         actor: CurrentActor,
         user_id: UserName,
     ) -> Template | Redirect:
         return self._change(
             request,
-            runtime,
+            accounts_home,
             actor,
             user_id,
             "disabled",
-            lambda: users.set_disabled(runtime.db, actor, user_id, True),
+            lambda: users.set_disabled(accounts_home.accounts_db, actor, user_id, True),
         )
 
     @post("/{user_id:str}/enable", name="auth:accounts_enable", sync_to_thread=True)
     def enable(
         self,
         request: Request[Any, Any, Any],
-        runtime: Runtime,
+        accounts_home: Home,
         actor: CurrentActor,
         user_id: UserName,
     ) -> Template | Redirect:
         return self._change(
             request,
-            runtime,
+            accounts_home,
             actor,
             user_id,
             "enabled",
-            lambda: users.set_disabled(runtime.db, actor, user_id, False),
+            lambda: users.set_disabled(accounts_home.accounts_db, actor, user_id, False),
         )
 
     @post("/{user_id:str}/unlock", name="auth:accounts_unlock", sync_to_thread=True)
     def unlock(
         self,
         request: Request[Any, Any, Any],
-        runtime: Runtime,
+        accounts_home: Home,
         actor: CurrentActor,
         user_id: UserName,
     ) -> Template | Redirect:
         return self._change(
             request,
-            runtime,
+            accounts_home,
             actor,
             user_id,
             "unlocked",
-            lambda: users.unlock(runtime.db, actor, user_id),
+            lambda: users.unlock(accounts_home.accounts_db, actor, user_id),
         )
 
     @post("/{user_id:str}/password", name="auth:accounts_password", sync_to_thread=True)
     def password(
         self,
         request: Request[Any, Any, Any],
-        runtime: Runtime,
+        accounts_home: Home,
         actor: CurrentActor,
         user_id: UserName,
         data: Annotated[PasswordForm, Form],
     ) -> Template | Redirect:
         return self._change(
             request,
-            runtime,
+            accounts_home,
             actor,
             user_id,
             "password",
-            lambda: users.set_password(runtime.db, actor, user_id, data.password),
+            lambda: users.set_password(accounts_home.accounts_db, actor, user_id, data.password),
         )

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from node.accounts.users import User, row_to_user
+from accounts.users import User, row_to_user
 from rules.clock import from_utc_iso, to_utc_iso, utc_now
 from storage.db import Database
 

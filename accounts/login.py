@@ -15,8 +15,8 @@ import time
 from collections import OrderedDict
 from datetime import timedelta
 
-from node.accounts import passwords
-from node.accounts.users import User, find, normalise_name
+from accounts import passwords
+from accounts.users import User, find, normalise_name
 from rules.clock import to_utc_iso, utc_now
 from storage.db import Database, scalar
 
