@@ -10,7 +10,7 @@ from pathlib import Path
 from accounts import tokens, users
 from cli.common import operator
 from node.runtime import NodeRuntime
-from rules.actor import Role
+from rules.actor import STAFF_ROLES, Role
 from storage.atomic_file import write_atomic
 
 DEMO_PASSWORD = "motcua-demo"
@@ -21,7 +21,7 @@ DEMO_USERS = [
     ("chuyenvien", "Trần Văn Chuyên Viên", [Role.PROCESSING]),
     ("lanhdao", "Lê Văn Lãnh Đạo", [Role.LEADER]),
     ("quantri", "Phạm Quản Trị", [Role.ADMIN]),
-    ("motcua", "Cán bộ một cửa (mọi vai trò)", list(Role)),
+    ("motcua", "Cán bộ một cửa (mọi vai trò)", sorted(STAFF_ROLES)),
 ]
 
 

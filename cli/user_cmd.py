@@ -11,7 +11,7 @@ import click
 
 from accounts import users
 from cli.common import data_dir_option, fail, opened_node, operator
-from rules.actor import Role
+from rules.actor import STAFF_ROLES, Role
 from rules.errors import DossierError, NotFound
 
 EXIT_BAD_INPUT = 2
@@ -51,7 +51,7 @@ def user_group() -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice([r.value for r in Role]),
+    type=click.Choice([r.value for r in Role if r in STAFF_ROLES]),
     help="A role of the user (repeat for several).",
 )
 @click.option("--password", default=None, help="The password [default: read from stdin].")

@@ -16,10 +16,15 @@ class Role(enum.StrEnum):
     RECEPTION = "reception"  # cán bộ tiếp nhận: receives, requests supplements, returns results
     PROCESSING = "processing"  # chuyên viên: processes
     LEADER = "leader"  # lãnh đạo: resolves, refuses, stops, reschedules (form 04)
-    ADMIN = "admin"  # quản trị: accounts, catalog, calendar, settings
+    ADMIN = "admin"  # quản trị: accounts, catalog, calendar, settings (at the city: the
+    # province's administrator)
+    # The city's own roles (a city account never holds a commune's counter roles):
+    CITY_VIEWER = "viewer"  # sees every commune
+    COMMUNE_VIEWER = "commune-viewer"  # sees one commune only: Actor.node_scope
 
 
-STAFF_ROLES = frozenset(Role)
+STAFF_ROLES = frozenset({Role.RECEPTION, Role.PROCESSING, Role.LEADER, Role.ADMIN})
+CITY_ROLES = frozenset({Role.ADMIN, Role.CITY_VIEWER, Role.COMMUNE_VIEWER})
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -32,6 +37,9 @@ class Actor(msgspec.Struct, frozen=True):
     # A machine's own operations (rules.permissions names them), held without a staff role:
     # a scanner folder attaches documents and nothing else.
     grants: frozenset[str] = frozenset()
+    # At the city, a commune-scoped viewer's one node: every read is limited to it (None:
+    # no limit). Set from the account, never from anything the client sends.
+    node_scope: str | None = None
 
     def __post_init__(self) -> None:
         if not self.user_id.strip():

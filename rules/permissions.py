@@ -34,12 +34,18 @@ class Operation(enum.StrEnum):
     IMPORT_CATALOG = "import_catalog"
     IMPORT_CALENDAR = "import_calendar"
     MANAGE_ACCOUNTS = "manage_accounts"
+    # At the city:
+    VIEW_CITY = "view_city"  # the board, communes, indicators, dossiers (a commune-viewer:
+    # its own node only, see Actor.node_scope)
+    CITY_TRANSITION = "city_transition"  # append a lifecycle event from the city
+    PUSH_REFERENCE = "push_reference"  # push catalog and calendar to the nodes
+    EXPORT_PERSONAL_DATA = "export_personal_data"  # exports with names, phones, addresses
 
 
 Permission = Action | Operation
 
 _R, _P, _L, _A = Role.RECEPTION, Role.PROCESSING, Role.LEADER, Role.ADMIN
-_STAFF = frozenset(Role)
+_STAFF = frozenset({_R, _P, _L, _A})
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # The lifecycle (rules.lifecycle.Action).
@@ -66,7 +72,23 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Operation.IMPORT_CATALOG: frozenset({_A}),
     Operation.IMPORT_CALENDAR: frozenset({_A}),
     Operation.MANAGE_ACCOUNTS: frozenset({_A}),
+    # The city's (a city account holds only rules.actor.CITY_ROLES).
+    Operation.VIEW_CITY: frozenset({_A, Role.CITY_VIEWER, Role.COMMUNE_VIEWER}),
+    Operation.CITY_TRANSITION: frozenset({_A}),
+    Operation.PUSH_REFERENCE: frozenset({_A}),
+    Operation.EXPORT_PERSONAL_DATA: frozenset({_A}),
 }
+
+
+# Granted and checked only at the city (tests check the node's and the city's apart).
+CITY_OPERATIONS = frozenset(
+    {
+        Operation.VIEW_CITY,
+        Operation.CITY_TRANSITION,
+        Operation.PUSH_REFERENCE,
+        Operation.EXPORT_PERSONAL_DATA,
+    }
+)
 
 
 class Forbidden(Exception):

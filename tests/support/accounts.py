@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from accounts import passwords, tokens, users
 from cli.common import operator
 from node.runtime import NodeRuntime
-from rules.actor import Role
+from rules.actor import STAFF_ROLES, Role
 from storage.db import Database
 from web.node_api.app import create_app
 
@@ -29,7 +29,7 @@ def _password_hash() -> str:
 
 def make_user(db: Database, name: str, *roles: Role, display_name: str = "") -> users.User:
     """A user with ``roles`` (every staff role when none) and the password ``PASSWORD``."""
-    chosen = [r.value for r in roles] or [r.value for r in Role]
+    chosen = [r.value for r in roles] or [r.value for r in Role if r in STAFF_ROLES]
     found = users.find(db.read(), name)
     if found is not None:
         return found

@@ -82,7 +82,7 @@ class AccountsPage(Controller):
             actor=actor,
             status_code=status_code,
             accounts=users.list_users(accounts_home.accounts_db, actor),
-            roles=[(r.value, ROLE_LABELS[r]) for r in Role],
+            roles=[(r.value, ROLE_LABELS[r]) for r in ROLE_LABELS],
             values=values or {"language": "vi", "roles": []},
             errors=errors or {},
             done=DONE.get(done, ""),

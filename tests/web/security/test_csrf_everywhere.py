@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from node.runtime import NodeRuntime
-from rules.actor import Role
+from rules.actor import STAFF_ROLES, Role
 from storage.db import scalar
 from tests.node.helpers import create
 from tests.support.accounts import api_client
@@ -69,8 +69,8 @@ def test_every_change_by_cookie_needs_this_sessions_csrf_token(
     with api_client(runtime, "script", Role.RECEPTION) as script:
         dossier_id = create(script)["id"]
     staff_client(Role.RECEPTION, user="nan-nhan")
-    other = csrf_headers(staff_client(*Role, user="ke-khac"))["X-CSRF-Token"]
-    browser = staff_client(*Role, user="quantri", csrf_header=False)
+    other = csrf_headers(staff_client(*STAFF_ROLES, user="ke-khac"))["X-CSRF-Token"]
+    browser = staff_client(*STAFF_ROLES, user="quantri", csrf_header=False)
     own = csrf_headers(browser)["X-CSRF-Token"]
     assert own != other  # one token per session
     app = create_app(runtime)

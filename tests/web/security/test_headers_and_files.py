@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from node.runtime import NodeRuntime
-from rules.actor import Role
+from rules.actor import STAFF_ROLES, Role
 from tests.node.helpers import create
 from tests.support.accounts import api_client
 from tests.support.staff_client import StaffClientFactory
@@ -46,7 +46,7 @@ def test_pages_and_answers_carry_the_security_headers(
     with TestClient(app=create_app(runtime)) as anonymous:
         for path in ("/login", "/dossiers", "/api/v1/dossiers", "/static/app.css", "/healthz"):
             _assert_guarded(anonymous.get(path, follow_redirects=False), path)
-    browser = staff_client(*Role, user="quantri")
+    browser = staff_client(*STAFF_ROLES, user="quantri")
     with api_client(runtime, "script", Role.RECEPTION) as script:
         dossier = create(script)
     for path in ("/dossiers", f"/dossiers/{dossier['id']}", "/dossiers/new", "/scans", "/sync"):
@@ -62,7 +62,7 @@ def test_pages_and_answers_carry_the_security_headers(
 def test_no_page_carries_what_its_csp_would_refuse(
     runtime: NodeRuntime, staff_client: StaffClientFactory
 ) -> None:
-    browser = staff_client(*Role, user="quantri")
+    browser = staff_client(*STAFF_ROLES, user="quantri")
     with api_client(runtime, "script", Role.RECEPTION) as script:
         dossier = create(script)
     paths = [
@@ -160,7 +160,7 @@ def test_no_path_parameter_climbs_out(
     runtime: NodeRuntime, staff_client: StaffClientFactory
 ) -> None:
     app = create_app(runtime)
-    browser = staff_client(*Role, user="quantri")
+    browser = staff_client(*STAFF_ROLES, user="quantri")
     with api_client(runtime, "script", Role.RECEPTION) as script:
         dossier_id = create(script)["id"]
     tried = 0

@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from node.runtime import NodeRuntime
-from rules.actor import Role
+from rules.actor import STAFF_ROLES, Role
 from tests.node.helpers import act, create
 from tests.support.accounts import api_client, make_user
 from tests.support.staff_client import StaffClientFactory, form_token
@@ -60,7 +60,7 @@ def test_hostile_text_is_text_on_every_page(
 ) -> None:
     ids = _hostile_dossiers(runtime)
     make_user(runtime.db, "ke-xau", Role.RECEPTION, display_name=HOSTILE)
-    browser = staff_client(*Role, user="quantri")
+    browser = staff_client(*STAFF_ROLES, user="quantri")
     received, refused = ids["received"], ids["refused"]
     pages: dict[str, bool] = {
         "/dossiers": True,
@@ -109,7 +109,7 @@ def test_a_hostile_procedure_name_from_a_catalog_import_is_text(
         f"name = '{HOSTILE}'\nfield = '{HOSTILE}'\ntime_limit = 3\n"
         f'time_unit = "working_days"\nonline_level = "none"\ncomponents = [\'{HOSTILE}\']\n'
     ).encode()
-    admin = staff_client(*Role, user="quantri", csrf_header=False)
+    admin = staff_client(*STAFF_ROLES, user="quantri", csrf_header=False)
     preview = admin.post(
         "/admin/import/catalog",
         files={"file": (f"{HOSTILE}.toml", catalog, "application/toml")},
@@ -149,7 +149,7 @@ def test_the_csv_exports_carry_no_formula(
     runtime: NodeRuntime, staff_client: StaffClientFactory
 ) -> None:
     _hostile_dossiers(runtime)
-    browser = staff_client(*Role, user="quantri")
+    browser = staff_client(*STAFF_ROLES, user="quantri")
     exports: dict[str, Any] = {
         "/dossiers.csv": browser.get("/dossiers.csv"),
         "/indicators.csv": browser.get("/indicators.csv"),
