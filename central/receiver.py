@@ -77,6 +77,10 @@ class Receiver:
         self._was_up = False
         self.connects = 0
         self.last_error: str | None = None
+        #: time.monotonic() of the loop's last turn (None before the first): the service
+        #: watchdog pings systemd only while it moves. A back-off wait (at most
+        #: BACKOFF_MAX) and a connect (CONNECT_TIMEOUT) fit well within the units' limit.
+        self.last_beat: float | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -116,6 +120,7 @@ class Receiver:
     def _run(self) -> None:
         backoff = BACKOFF_FIRST
         while not self._stop.is_set():
+            self.last_beat = time.monotonic()
             client = self._client()
             try:
                 self._serve(client)
@@ -167,6 +172,7 @@ class Receiver:
         deadline = time.monotonic() + CONNECT_TIMEOUT
         next_tick = time.monotonic() + self.tick_seconds
         while not self._stop.is_set():
+            self.last_beat = time.monotonic()
             rc = client.loop(timeout=_LOOP_TIMEOUT)
             with self._state_lock:
                 connected, lost = self._connected, self._lost

@@ -138,6 +138,7 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
     """Run the receiver (MQTT) and the city API until stopped."""
     from central.receiver import Receiver
     from central.runtime import open_central
+    from cli.service_watchdog import ServiceWatchdog
     from web.city_api.app import create_central_app
     from web.json_api.serve import serve_http
 
@@ -164,17 +165,26 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
         tick_seconds=min(max(cfg.receiver.resend_seconds / 2, 0.1), 5.0),
     )
     receiver.start()
+    # systemd (Type=notify): READY once listening and the receiver loop turns; pings only
+    # while it keeps turning.
+    watchdog = ServiceWatchdog()
+    watchdog.watch("receiver", lambda: receiver.last_beat)
+    watchdog.start()
 
     # Stopped by the app's shutdown: uvicorn re-raises SIGTERM once it has shut down, so
     # code after uvicorn.run() is not reached on a signal.
     def shutdown() -> None:  # no parameter: Litestar would pass the app to one
+        watchdog.stop()
         receiver.stop()
         runtime.close()
 
     app = create_central_app(runtime, receiver_status=receiver.status, on_shutdown=[shutdown])
     try:
-        serve_http(app, host or cfg.api.host, port or cfg.api.port)
-    finally:  # reached when uvicorn returns without a signal (both are idempotent)
+        serve_http(
+            app, host or cfg.api.host, port or cfg.api.port, on_started=watchdog.mark_listening
+        )
+    finally:  # reached when uvicorn returns without a signal (all are idempotent)
+        watchdog.stop()
         receiver.stop()
         runtime.close()
 

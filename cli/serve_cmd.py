@@ -11,6 +11,7 @@ import click
 from cli.common import data_dir_option, fail
 from cli.listen_check import ListenRefused, tls_files
 from cli.logging_setup import configure_logging
+from cli.service_watchdog import ServiceWatchdog
 from node.runtime import NodeRuntime, open_node
 from scanner_ingest.service import IngestService
 from settings.loading import ConfigError
@@ -66,10 +67,19 @@ def serve_node(
         fail(str(exc))
         return
     links: list[NodeLink] = []
+    # systemd (Type=notify): READY once listening with every loop turning, then pings only
+    # while the ingest and link loops turn; nothing at all outside systemd.
+    watchdog = ServiceWatchdog()
+
+    def start_ingest() -> None:
+        if ingest is not None and ingest.start_if_free():
+            watchdog.watch("ingest", lambda: ingest.last_beat)
 
     def start_replication() -> None:  # when [sync] broker is set
         if (link := start_link(runtime)) is not None:
             links.append(link)
+            watchdog.watch("sync-link", lambda: link.last_beat)
+        watchdog.start()
 
     def stop_replication() -> None:
         for link in links:
@@ -79,12 +89,13 @@ def serve_node(
     # shut down, so nothing after uvicorn.run() would run on a signal.
     app = create_app(
         runtime,
-        on_startup=[*([ingest.start_if_free] if ingest else []), start_replication],
+        on_startup=[start_ingest, start_replication],
         on_shutdown=[
+            watchdog.stop,
             *([ingest.stop] if ingest else []),
             stop_replication,
             runtime.close,
             *on_shutdown,
         ],
     )
-    serve_http(app, host, port, log_level, tls)
+    serve_http(app, host, port, log_level, tls, on_started=watchdog.mark_listening)

@@ -84,6 +84,9 @@ class IngestService:
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: time.monotonic() of the loop's last turn (None before the first): the service
+        #: watchdog pings systemd only while it moves (cli/service_watchdog.py).
+        self.last_beat: float | None = None
         self._lock_file: int | None = None
         self._not_before: dict[Path, float] = {}  # node-side failure: retry after this
         self._lanes = Lanes(
@@ -173,6 +176,7 @@ class IngestService:
         next_rescan = 0.0
         first = True
         while not self._stop.is_set():
+            self.last_beat = time.monotonic()
             try:
                 if time.monotonic() >= next_rescan:
                     present = {f.name: self._rescan(f) for f in self.folders}

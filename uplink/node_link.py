@@ -73,6 +73,9 @@ class NodeLink:
         self.clock = ClockWatch(rt)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: time.monotonic() of the loop's last turn (None before the first): the service
+        #: watchdog pings systemd only while it moves (cli/service_watchdog.py).
+        self.last_beat: float | None = None
         self._epoch = 0
         self._next_seq = 1
         self._inflight: deque[_InFlight] = deque()
@@ -106,6 +109,7 @@ class NodeLink:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self.last_beat = time.monotonic()
             try:
                 self.turn()
             except Exception:  # the outermost loop: log, back off, keep the link alive

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import uvicorn
 
@@ -25,9 +26,11 @@ def serve_http(
     port: int,
     log_level: str = "info",
     tls: tuple[str, str] | None = None,
+    on_started: Callable[[], object] | None = None,
 ) -> None:
     """Serve until a signal stops it (uvicorn re-raises the signal once shut down).
-    ``tls``: (certificate file, key file) to serve HTTPS."""
+    ``tls``: (certificate file, key file) to serve HTTPS; ``on_started``: called once the
+    app has started and the port is bound (systemd readiness)."""
     limits = raise_file_limit()
     episodes = Episodes()
     config = uvicorn.Config(
@@ -51,7 +54,23 @@ def serve_http(
 
     async def main() -> None:
         install_accept_error_handler(asyncio.get_running_loop(), episodes)
-        await server.serve()
+        if on_started is None:
+            await server.serve()
+            return
+        started = asyncio.create_task(_when_started(server, on_started))
+        try:
+            await server.serve()
+        finally:
+            started.cancel()
 
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(main())
+
+
+async def _when_started(server: uvicorn.Server, on_started: Callable[[], object]) -> None:
+    # uvicorn sets ``started`` once startup hooks ran and its sockets listen.
+    while not server.started:
+        if server.should_exit:
+            return
+        await asyncio.sleep(0.05)
+    on_started()
