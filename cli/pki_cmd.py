@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from sync import broker_config, pki
+from sync import broker_config, pki, revocation
 from sync.topics import TopicError, validate_node_id
 
 _DIR_HELP = "PKI directory (keep it private: it holds the CA key). Env: MOTCUA_PKI_DIR."
@@ -152,6 +152,27 @@ def issue_central_cmd(pki_dir: Path, name: str, days: int, force: bool) -> None:
     issued = pki.issue_central(pki_dir, name, days=days, force=force)
     click.echo(f"certificate: {issued.cert} (username {issued.common_name})")
     click.echo(f"key: {issued.key}")
+
+
+@pki_group.command(name="revoke")
+@_dir_option
+@click.argument("node_id", callback=_node_id)
+def revoke_cmd(pki_dir: Path, node_id: str) -> None:
+    """Revoke node NODE_ID's certificate: the broker refuses it once restarted.
+
+    Adds it to DIR/crl.pem (which the broker's config names: run `motcua pki
+    mosquitto-config` once if it was written before revocation existed), then restart the
+    broker. The certificate is kept as nodes/NODE_ID.crt.revoked and its key deleted;
+    `motcua pki issue-node NODE_ID` issues a new one for the node's new hardware.
+    """
+    revoked = revocation.revoke_node(pki_dir, node_id)
+    if revoked.already:
+        click.echo(
+            f"node {node_id}: serial {revoked.serial:x} was already revoked; nothing changed"
+        )
+        return
+    click.echo(f"revoked node {node_id}: serial {revoked.serial:x}, listed in {revoked.crl}")
+    click.echo("restart the broker to apply it: systemctl restart mosquitto")
 
 
 @pki_group.command(name="mosquitto-config")

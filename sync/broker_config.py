@@ -17,6 +17,7 @@ from typing import Final
 
 from storage.atomic_file import write_atomic
 from sync.pki import PkiDir, PkiError
+from sync.revocation import crl_path, ensure_crl
 from sync.topics import CITY_STATE, PREFIX, Direction
 from sync.wire import MAX_PAYLOAD
 
@@ -121,6 +122,8 @@ def render_config(
         "tls_version tlsv1.2",
         "require_certificate true",
         "use_identity_as_username true",
+        "# Certificates revoked with `motcua pki revoke` are refused (restart the broker after).",
+        f"crlfile {_abs(crl_path(pki))}",
     ]
     return "\n".join(lines) + "\n"
 
@@ -147,6 +150,7 @@ def write(
         persistence_dir=persistence_dir,
     )
     acl = render_acl(pki.central_usernames())
+    ensure_crl(root)  # PKI directories made before revocation existed have none yet
     write_atomic(acl_path, acl.encode(), 0o644)
     write_atomic(config_path, config.encode(), 0o644)
     return BrokerFiles(config_path, acl_path)

@@ -252,7 +252,7 @@ def _issue_client(
     alt: Sequence[x509.GeneralName] = (),
 ) -> Issued:
     _check_days(days)
-    ca_cert, ca_key = _load_ca(pki)
+    ca_cert, ca_key = load_ca(pki)
     if not force and (target.cert.exists() or target.key.exists()):
         raise PkiError(
             f"a certificate for {target.common_name!r} already exists at {target.cert}; "
@@ -276,7 +276,7 @@ def _issue_client(
     return target
 
 
-def _load_ca(pki: PkiDir) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def load_ca(pki: PkiDir) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     if not (pki.ca_key.is_file() and pki.ca_cert.is_file()):
         raise PkiError(f"no CA in {pki.root}: run `motcua pki init --dir {pki.root}` first")
     try:

@@ -243,6 +243,7 @@ def test_group_is_named_pki_and_has_the_documented_commands() -> None:
     assert set(pki_group.commands) == {
         "init",
         "issue-node",
+        "revoke",
         "issue-central",
         "issue-web",
         "mosquitto-config",

@@ -68,9 +68,7 @@ def test_systemd_analyze_verify_accepts_the_unit(unit: str, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("unit", SERVICES)
-def test_exposure_is_at_most_2_and_every_open_setting_says_why(
-    unit: str, tmp_path: Path
-) -> None:
+def test_exposure_is_at_most_2_and_every_open_setting_says_why(unit: str, tmp_path: Path) -> None:
     copy = checkable_copy(unit, tmp_path)
     result = analyze("security", "--offline=true", str(copy))
     assert result.returncode == 0, result.stderr
