@@ -11,6 +11,7 @@ from cli.clock_skew import install_from_environment
 from cli.demo_cmd import demo_cmd
 from cli.ingest_cmd import ingest_group
 from cli.init_cmd import init_cmd
+from cli.install_cmd import install_cmd
 from cli.pki_cmd import pki_group
 from cli.reference_cmd import calendar_group, catalog_group
 from cli.serve_cmd import serve_cmd
@@ -40,6 +41,7 @@ for command in (
     digest_cmd,
     user_group,
     token_group,
+    install_cmd,
 ):
     cli.add_command(command)
 
