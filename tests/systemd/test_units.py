@@ -91,3 +91,19 @@ def test_the_node_and_city_services_are_notify_with_a_watchdog() -> None:
         assert re.search(r"^Type=notify$", text, re.MULTILINE), unit
         assert re.search(r"^WatchdogSec=\d+", text, re.MULTILINE), unit
         assert re.search(r"^RestartPreventExitStatus=3$", text, re.MULTILINE), unit
+
+
+def test_operations_doc_covers_every_unit_and_its_sections() -> None:
+    doc = (UNITS_DIR.parent / "docs" / "operations.md").read_text()
+    for unit in UNITS:
+        assert f"`{unit}`" in doc, unit
+    for heading in (
+        "## Install a commune node",
+        "## Upgrade (with schema migrations)",
+        "## Backup and restore",
+        "## Certificates: renewal and revocation",
+        "## Moving a node to new hardware",
+        "## Reconciling a node restored from an old backup",
+        "## Metrics and health",
+    ):
+        assert heading in doc, heading
