@@ -7,7 +7,6 @@ serve`` as a process. A hang is real too: the ingest loop's thread blocks on an 
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,40 +19,8 @@ from node.runtime import open_node
 from scanner_ingest.service import IngestService
 from tests.scanner_ingest.ingest_support import configure, folder
 from tests.support.live_node import start_node
+from tests.support.notify_socket import NotifyListener
 from tests.support.wait import wait_until
-
-
-class NotifyListener:
-    """The systemd side: a bound datagram socket collecting what the service sends."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-
-    def next(self, timeout: float) -> str | None:
-        """The next datagram, or None if none came within ``timeout`` seconds."""
-        self.sock.settimeout(timeout)
-        try:
-            return self.sock.recv(4096).decode()
-        except TimeoutError:
-            return None
-
-    def wait_for(self, predicate: str, timeout: float = 60.0) -> list[str]:
-        """Every datagram up to and including the first containing ``predicate``."""
-        seen: list[str] = []
-
-        def arrived() -> bool:
-            message = self.next(0.2)
-            if message is not None:
-                seen.append(message)
-            return message is not None and predicate in message
-
-        wait_until(arrived, timeout=timeout, interval=0, what=f"{predicate!r} (got {seen})")
-        return seen
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture
@@ -128,11 +95,17 @@ def test_pings_stop_while_the_ingest_loop_hangs_and_resume_after(
 
         monkeypatch.setattr(service, "_finish_done", hang)
         assert entered.wait(30), "the ingest loop never reached its next turn"
-        listener.wait_for("STATUS=hung loop(s): ingest")
+        seen = listener.wait_for("STATUS=hung loop(s): ingest")
+        # While it stays blocked nothing at all is sent: read until 20 ping periods pass in
+        # silence (a loop slow for a moment earlier may have left a status and pings before).
+        wait_until(
+            lambda: listener.quiet_for(2.0, seen),
+            timeout=60,
+            interval=0,
+            what=f"the pings to stop (got {seen[-5:]})",
+        )
+        assert "STATUS=hung loop(s): ingest" in [m for m in seen if "STATUS=" in m][-1]
         assert watchdog.hung_loops() == ["ingest"]
-        # While it stays blocked, no ping at all: 20 ping periods pass in silence.
-        silence = [listener.next(0.1) for _ in range(20)]
-        assert all(m is None or "WATCHDOG=1" not in m for m in silence), silence
 
         release.set()  # the loop turns again: so do the pings
         listener.wait_for("WATCHDOG=1")
