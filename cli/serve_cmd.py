@@ -78,7 +78,7 @@ def serve_node(
     def start_replication() -> None:  # when [sync] broker is set
         if (link := start_link(runtime)) is not None:
             links.append(link)
-            watchdog.watch("sync-link", lambda: link.last_beat)
+            watchdog.watch("sync-link", lambda: link.heartbeat.last)
         watchdog.start()
 
     def stop_replication() -> None:

@@ -25,7 +25,6 @@ from rules.clock import to_utc_iso, utc_now
 from rules.event_record import EventRecord
 from settings.sync import SyncSettings
 from sync import topics, wire
-from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import batch_size, outbox
@@ -34,6 +33,7 @@ from uplink.clock_watch import ClockWatch
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
 from uplink.flow import AckTimer, DataFlight, Sent
 from uplink.gap_replies import GapReplies
+from uplink.heartbeat import Heartbeat, paced_bucket
 from uplink.link_state import LinkStateWriter
 
 log = logging.getLogger("motcua.sync.node")
@@ -66,18 +66,13 @@ class NodeLink:
         self.node_id = rt.node_id
         self.transport = transport
         self.settings = settings
-        rate = settings.bandwidth_bytes_per_s
-        self.bucket = TokenBucket(
-            rate, max(rate, settings.chunk_size + 64 * 1024), sleep=self._paced_wait
-        )
+        self.heartbeat = Heartbeat()  # read by the service watchdog (systemd)
+        self.bucket = paced_bucket(settings, self.heartbeat)
         self.started_at = started_at
         self.state = LinkStateWriter(rt)
         self.clock = ClockWatch(rt)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        #: time.monotonic() of the loop's last turn (None before the first): the service
-        #: watchdog pings systemd only while it moves (cli/service_watchdog.py).
-        self.last_beat: float | None = None
         self._epoch = 0
         self._next_seq = 1
         self._inflight: deque[_InFlight] = deque()
@@ -109,17 +104,9 @@ class NodeLink:
         self.transport.stop()
         self.state.write(connected=False, error=self.transport.last_error())
 
-    def _paced_wait(self, seconds: float) -> None:
-        # Waiting for the bandwidth cap is the loop working as configured (a chunk can take
-        # minutes on a slow cap): it keeps beating, so the service watchdog sees it alive.
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            self.last_beat = time.monotonic()
-            time.sleep(min(left, 1.0))
-
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.last_beat = time.monotonic()
+            self.heartbeat.beat()
             try:
                 self.turn()
             except Exception:  # the outermost loop: log, back off, keep the link alive

@@ -30,7 +30,7 @@ def test_waiting_for_the_bandwidth_cap_beats(runtime: NodeRuntime) -> None:
     sender.start()
     # Its heartbeat moves on while it waits: 2 s into the wait it has beaten again.
     wait_until(
-        lambda: done.is_set() or (link.last_beat or 0) > started + 2.0,
+        lambda: done.is_set() or (link.heartbeat.last or 0) > started + 2.0,
         timeout=60,
         what="the link to beat while it waits",
     )
