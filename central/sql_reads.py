@@ -59,6 +59,7 @@ def query_dossiers(tx: Tx, query: DossierQuery) -> tuple[list[tuple[str, Dossier
             received_to=query.received_to,
             overdue=query.overdue,
             now=query.now,
+            procedure_code=query.procedure_code,
         )
     )
     if query.node is not None:

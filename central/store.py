@@ -96,6 +96,7 @@ class DossierQuery(msgspec.Struct, frozen=True):
     now: str = ""
     limit: int = 50
     offset: int = 0
+    procedure_code: str | None = None  # only this procedure's (its national code)
 
 
 class DossierView(msgspec.Struct, frozen=True):
