@@ -56,9 +56,7 @@ def test_a_commune_viewer_is_told_its_commune(city_client: CityClientFactory) ->
 
 
 @pytest.mark.parametrize("lang", ["en"])
-def test_the_frame_speaks_the_users_language(
-    city_client: CityClientFactory, lang: str
-) -> None:
+def test_the_frame_speaks_the_users_language(city_client: CityClientFactory, lang: str) -> None:
     viewer = city_client(Role.CITY_VIEWER)
     chosen = viewer.post("/account/language", data={"lang": lang, "next": "/board"})
     assert chosen.status_code == 200
