@@ -19,6 +19,7 @@ CITY_NAV = (
     NavItem("/board", "Bảng xã/phường"),
     NavItem("/dossiers", "Hồ sơ"),
     NavItem("/indicators", "Chỉ số"),
+    NavItem("/reference", "Gửi danh mục và lịch", frozenset({Role.ADMIN})),
     NavItem("/admin/accounts", "Tài khoản", frozenset({Role.ADMIN})),
 )
 
