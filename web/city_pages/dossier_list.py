@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.response import Template
 
 from central.runtime import CentralRuntime
 from central.store import DossierQuery
@@ -42,7 +43,7 @@ class CityDossierList(Controller):
         central: Central,
         actor: CurrentActor,
         search: Search,
-    ) -> Any:
+    ) -> Template:
         require(actor, Operation.VIEW_CITY)
         now = utc_now()
         errors: dict[str, str] = {}

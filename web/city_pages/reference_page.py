@@ -57,7 +57,9 @@ class ReferencePushPage(Controller):
     path = "/reference"
 
     @get("/", name="city:reference", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], central: Central, actor: CurrentActor) -> Any:
+    def show(
+        self, request: Request[Any, Any, Any], central: Central, actor: CurrentActor
+    ) -> Template:
         require(actor, Operation.PUSH_REFERENCE)
         return _render(request, central, actor)
 

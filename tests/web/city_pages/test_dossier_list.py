@@ -48,6 +48,7 @@ def test_a_city_role_sees_every_communes_dossiers(
 ) -> None:
     page = city_client(role).get("/dossiers")
     assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
     assert codes(page.text, seeded) == {"marriage", "birth", "overdue"}
     assert "Tổng số: 3" in page.text
     assert AN_BINH in page.text and HOA_BINH in page.text

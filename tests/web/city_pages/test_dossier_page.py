@@ -32,6 +32,7 @@ def test_every_city_role_sees_the_timeline_and_documents(
     client = city_client(role, node=node)
     page = client.get(f"/dossiers/{seeded.marriage}")
     assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
     html = page.text
     assert "000.00.15.H42-270201-0001" in html and "Nguyễn Văn Đức" in html
     assert "Tiếp nhận hồ sơ" in html and "Đính kèm tài liệu: giay-to.html" in html

@@ -26,6 +26,7 @@ def test_the_administrator_pushes_a_calendar_to_chosen_communes(
     admin = city_client(Role.ADMIN)
     form = admin.get("/reference")
     assert form.status_code == 200 and f'value="{HOA_BINH}"' in form.text
+    assert form.headers["content-type"].startswith("text/html")
     done = admin.post(
         "/reference",
         data={"kind": "calendar", "node": AN_BINH},
