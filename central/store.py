@@ -96,6 +96,7 @@ class DossierQuery(msgspec.Struct, frozen=True):
     now: str = ""
     limit: int = 50
     offset: int = 0
+    procedure_code: str | None = None  # only this procedure's (its national code)
 
 
 class DossierView(msgspec.Struct, frozen=True):
@@ -203,6 +204,9 @@ class CentralStore(Protocol):
 
     # (sha256, size) of up to ``limit`` files the node's held events name and no row holds.
     def missing_files(self, node_id: str, limit: int) -> list[tuple[str, int]]: ...
+
+    # Whether a document event of the node names this file (a commune-viewer's files).
+    def node_names_file(self, node_id: str, sha256: str) -> bool: ...
 
     # Record a verified file (its bytes are already durable in the blob directory).
     def record_blob(self, sha256: str, size: int, at: str) -> None: ...

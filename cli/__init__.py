@@ -6,6 +6,7 @@ import click
 
 from cli.backup_cmd import backup_cmd
 from cli.central_cmd import central_group, digest_cmd
+from cli.central_export_cmd import central_export_cmd
 from cli.check_cmd import check_cmd
 from cli.clock_skew import install_from_environment
 from cli.demo_cmd import demo_cmd
@@ -44,6 +45,7 @@ for command in (
     install_cmd,
 ):
     cli.add_command(command)
+central_group.add_command(central_export_cmd)
 
 
 def main() -> None:

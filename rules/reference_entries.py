@@ -53,20 +53,23 @@ class CalendarFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     year: int | None = None
 
 
-def _decode(path: Path, kind: type[T]) -> T:
+def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _decode(raw: bytes, where: str, kind: type[T]) -> T:
     try:
         data = tomllib.loads(raw.decode("utf-8"))  # TOML syntax errors with line numbers
         if kind is CatalogFile:
             _versions_as_text(data)
         return msgspec.convert(data, type=kind)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ImportFileError(f"{path}: not valid TOML: {exc}") from exc
+        raise ImportFileError(f"{where}: not valid TOML: {exc}") from exc
     except msgspec.ValidationError as exc:
-        raise ImportFileError(f"{path}: {exc}") from exc
+        raise ImportFileError(f"{where}: {exc}") from exc
 
 
 def _versions_as_text(data: dict[str, object]) -> None:
@@ -79,10 +82,15 @@ def _versions_as_text(data: dict[str, object]) -> None:
 
 
 def read_catalog(path: Path) -> list[ProcedureEntry]:
-    entries = _decode(path, CatalogFile).procedure
+    return parse_catalog(_read(path), str(path))
+
+
+def parse_catalog(raw: bytes, source: str) -> list[ProcedureEntry]:
+    """A catalog file's entries; ImportFileError naming ``source`` and the entry if invalid."""
+    entries = _decode(raw, source, CatalogFile).procedure
     seen: set[tuple[str, str]] = set()
     for i, e in enumerate(entries):
-        where = f"{path}: procedure #{i + 1} ({e.code!r})"
+        where = f"{source}: procedure #{i + 1} ({e.code!r})"
         if not e.code.strip() or len(e.code) > 50:
             raise ImportFileError(f"{where}: code must be 1-50 characters")
         if not e.name.strip():
@@ -109,17 +117,22 @@ def read_catalog(path: Path) -> list[ProcedureEntry]:
 
 
 def read_calendar(path: Path) -> list[CalendarEntry]:
-    entries = _decode(path, CalendarFile).day
+    return parse_calendar(_read(path), str(path))
+
+
+def parse_calendar(raw: bytes, source: str) -> list[CalendarEntry]:
+    """A calendar file's days; ImportFileError naming ``source`` and the day if invalid."""
+    entries = _decode(raw, source, CalendarFile).day
     seen: set[dt.date] = set()
     for e in entries:
         if e.date in seen:
-            raise ImportFileError(f"{path}: day {e.date} appears twice")
+            raise ImportFileError(f"{source}: day {e.date} appears twice")
         if e.kind == "workday" and e.date.weekday() < 5:
             raise ImportFileError(
-                f"{path}: day {e.date} is a weekday; "
+                f"{source}: day {e.date} is a weekday; "
                 "only a Saturday or Sunday can be a make-up workday"
             )
-        _check_size(f"{path}: day {e.date}", len(encode_body(calendar_event(e))))
+        _check_size(f"{source}: day {e.date}", len(encode_body(calendar_event(e))))
         seen.add(e.date)
     return entries
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from rules.lifecycle import STATUS_LABELS_VI, Status
 from rules.projection import DossierState
+from web.page_kit.csv_cells import spreadsheet_cell as _cell
 from web.page_kit.i18n import Translate, vi
 from web.page_kit.rendering import local_datetime
 from web.staff_pages.list_filters import row_mark
@@ -24,12 +25,6 @@ HEADER = (
     vi("Hạn theo luật"),
     vi("Quá hạn"),
 )
-# A cell starting with one of these is a formula to a spreadsheet: quoted as text instead.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def dossiers_csv(states: list[DossierState], now: datetime, translate: Translate) -> bytes:
