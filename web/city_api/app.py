@@ -23,12 +23,14 @@ from litestar.params import (
 from litestar.response import File
 
 from central import city_actions
+from central.public_lookup import CityProgressSource
 from central.runtime import CentralRuntime
 from central.store import DossierQuery, NodeRow, StoreError
 from rules import indicators
 from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.transitions import TransitionRequest
+from web.auth.security_headers import add_security_headers
 from web.city_api.declared_actor import DECLARED_ACTOR_DEPENDENCY
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
@@ -37,6 +39,10 @@ from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, dossier_out
+from web.page_kit.rendering import template_config
+from web.page_kit.static_assets import static_files
+from web.public_pages.routes import LOOKUP_HANDLERS, public_dependencies
+from web.public_pages.routes import TEMPLATES as PUBLIC_TEMPLATES
 
 Central = NamedDependency[CentralRuntime]
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
@@ -294,13 +300,18 @@ def create_central_app(
             ReportController,
             healthz,
             docs_assets(),
+            # The citizen's public pages (and the assets they load).
+            *LOOKUP_HANDLERS,
+            static_files(),
         ],
+        template_config=template_config(PUBLIC_TEMPLATES),
         dependencies={
             "central": Provide(provide_central, sync_to_thread=False),
             **DECLARED_ACTOR_DEPENDENCY,
+            **public_dependencies(CityProgressSource(runtime.store), runtime.config.lookup),
         },
         exception_handlers={**HANDLERS, StoreError: _store_error},
-        before_send=[complete_allow_header],
+        before_send=[complete_allow_header, add_security_headers],
         openapi_config=openapi_config("motcua-edge city data centre"),
         on_shutdown=on_shutdown or [],
         # Leave logging as the command set it: Litestar's default moves the root logger to
