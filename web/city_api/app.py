@@ -32,6 +32,7 @@ from rules.errors import NotFound
 from rules.transitions import TransitionRequest
 from web.auth.security_headers import add_security_headers
 from web.city_api.declared_actor import DECLARED_ACTOR_DEPENDENCY
+from web.city_api.ratings import RatingsController
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import HANDLERS
@@ -298,6 +299,7 @@ def create_central_app(
             NodeController,
             DossierController,
             ReportController,
+            RatingsController,
             healthz,
             docs_assets(),
             # The citizen's public pages (and the assets they load).
