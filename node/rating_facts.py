@@ -52,4 +52,3 @@ def rated_rows(
         (start, end),
     )
     return [RatedRow(node_id, str(p), str(o), str(level)) for p, o, level in rows]
-

@@ -11,8 +11,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from central.runtime import CentralRuntime
-from rules.errors import NotFound
+from central.scope import no_such_node, node_filter
+from rules.actor import Actor
 from rules.ratings import RatingIndicators, rating_indicators
+from web.json_api.identity import CurrentActor
 from web.json_api.params import NodeFilter, parse_bound
 from web.json_api.responses import errors
 
@@ -20,13 +22,15 @@ Central = NamedDependency[CentralRuntime]
 
 
 def city_ratings(
-    central: CentralRuntime, node: str | None, from_: str | None, to: str | None
+    central: CentralRuntime, actor: Actor, node: str | None, from_: str | None, to: str | None
 ) -> RatingIndicators:
-    """The figures the API and the city's ratings page show (``to`` inclusive, like /stats)."""
+    """The figures the API and the city's ratings page show (``to`` inclusive, like /stats),
+    of the communes ``actor`` may see (central/scope.py)."""
     start, end = parse_bound(from_, "from", end=False), parse_bound(to, "to", end=True)
+    scoped = node_filter(actor, node)
     if node and central.store.get_node(node) is None:
-        raise NotFound(f"no node {node!r} has replicated here")
-    return rating_indicators(central.store.rated_rows(node or None, start, end))
+        raise no_such_node(node)
+    return rating_indicators(central.store.rated_rows(scoped, start, end))
 
 
 class RatingsController(Controller):
@@ -37,8 +41,9 @@ class RatingsController(Controller):
     def ratings(
         self,
         central: Central,
+        actor: CurrentActor,
         node: NodeFilter = None,
         from_: Annotated[str | None, QueryParameter(name="from")] = None,
         to: FromQuery[str | None] = None,
     ) -> RatingIndicators:
-        return city_ratings(central, node, from_, to)
+        return city_ratings(central, actor, node, from_, to)

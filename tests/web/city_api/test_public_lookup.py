@@ -4,14 +4,19 @@ code; ratings counted per commune, procedure and officer, a second one ignored b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from central.event_checks import EventCheckError, check_body
 from central.runtime import CentralRuntime
+from rules.actor import Role
 from rules.event_kinds import DossierRated, LookupPinIssued
 from tests.central.fake_node import FakeNode
+from tests.support.city_client import token_client
+from web.city_api.app import create_central_app
 
 Client = TestClient[Litestar]
 NODE_A = "xa-an-binh"
@@ -35,29 +40,36 @@ def rate(node: FakeNode, dossier_id: str, level: str, officer: str = "staff-1") 
     node._append(dossier_id, DossierRated(dossier_id, level, "", officer))
 
 
+@pytest.fixture
+def public(runtime: CentralRuntime) -> Iterator[Client]:
+    """An anonymous browser: no log-in, no token."""
+    with TestClient(app=create_central_app(runtime)) as client:
+        yield client
+
+
 def test_the_city_finds_a_dossier_by_code_and_pin_and_says_nothing_else(
-    api: Client, runtime: CentralRuntime
+    public: Client, runtime: CentralRuntime
 ) -> None:
     a = FakeNode(NODE_A)
     returned(a, "135790")
     replicate(runtime, a)
     code = "000.00.15.H42-270201-0001"
-    found = api.get("/lookup", params={"code": code, "pin": "135790"})
+    found = public.get("/lookup", params={"code": code, "pin": "135790"})
     assert found.status_code == 200 and "set-cookie" not in found.headers
     assert 'data-field="applicant">N.V.A.<' in found.text
     assert "<strong>Đã trả kết quả</strong>" in found.text
     for personal in ("Nguyễn Văn An", "001099012345", "0912345678", "Thôn 1", "staff-1"):
         assert personal not in found.text
-    wrong = api.get("/lookup", params={"code": code, "pin": "135791"})
+    wrong = public.get("/lookup", params={"code": code, "pin": "135791"})
     unknown_code = code[:-4] + "0999"
-    unknown = api.get("/lookup", params={"code": unknown_code, "pin": "135791"})
+    unknown = public.get("/lookup", params={"code": unknown_code, "pin": "135791"})
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.text.replace(code, "C") == unknown.text.replace(unknown_code, "C")
     assert "N.V.A." not in wrong.text and "Đăng ký kết hôn" not in wrong.text
 
 
 def test_two_communes_sharing_a_code_each_open_with_their_own_pin(
-    api: Client, runtime: CentralRuntime
+    public: Client, runtime: CentralRuntime
 ) -> None:
     a, b = FakeNode(NODE_A), FakeNode(NODE_B)
     returned(a, "111111", name="Lê Văn Hùng")
@@ -65,8 +77,8 @@ def test_two_communes_sharing_a_code_each_open_with_their_own_pin(
     replicate(runtime, a)
     replicate(runtime, b)
     code = "000.00.15.H42-270201-0001"  # the fake nodes' codes collide on purpose
-    first = api.get("/lookup", params={"code": code, "pin": "111111"}).text
-    second = api.get("/lookup", params={"code": code, "pin": "222222"}).text
+    first = public.get("/lookup", params={"code": code, "pin": "111111"}).text
+    second = public.get("/lookup", params={"code": code, "pin": "222222"}).text
     assert 'data-field="applicant">L.V.H.<' in first
     assert 'data-field="applicant">T.T.M.<' in second
 
@@ -99,6 +111,14 @@ def test_ratings_are_counted_per_commune_procedure_and_officer(
     later = api.get("/api/v1/indicators/ratings", params={"from": "2030-01-01"}).json()
     assert later["overall"]["total"] == 0 and later["overall"]["satisfied_share"] is None
     assert api.get("/api/v1/indicators/ratings", params={"node": "xa-khong"}).status_code == 404
+    # Behind the log-in like every city figure; a commune-viewer sees only their commune.
+    with TestClient(app=create_central_app(runtime)) as anonymous:
+        assert anonymous.get("/api/v1/indicators/ratings").status_code == 401
+    with token_client(runtime, "xem-an-binh", Role.COMMUNE_VIEWER, NODE_A) as commune:
+        own = commune.get("/api/v1/indicators/ratings").json()
+        assert [row["group"] for row in own["by_commune"]] == [NODE_A]
+        other = commune.get("/api/v1/indicators/ratings", params={"node": NODE_B})
+        assert other.status_code == 404
     bad = api.get("/api/v1/indicators/ratings", params={"from": "hôm qua"})
     assert bad.status_code == 400 and "from" in bad.text
 

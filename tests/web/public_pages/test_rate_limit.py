@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -66,7 +67,7 @@ def strict_public(strict_node: NodeRuntime) -> Iterator[Client]:
         yield client
 
 
-def _too_many(response: object) -> None:
+def _too_many(response: Any) -> None:
     assert response.status_code == 429
     headers = response.headers
     assert int(headers["retry-after"]) > 0

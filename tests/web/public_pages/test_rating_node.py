@@ -3,6 +3,8 @@ was returned, by code and PIN; the event it writes; and the node's indicators co
 
 from __future__ import annotations
 
+from typing import Any
+
 from node import event_log
 from node.runtime import NodeRuntime
 from rules.actor import Role
@@ -13,9 +15,7 @@ from tests.web.public_pages.conftest import ORIGIN, Client
 from tests.web.public_pages.helpers import received, returned
 
 
-def rate(
-    public: Client, code: str, pin: str, level: str = "very_satisfied", **extra: str
-) -> object:
+def rate(public: Client, code: str, pin: str, level: str = "very_satisfied", **extra: str) -> Any:
     data = {"code": code, "pin": pin, "level": level, **extra}
     return public.post("/rating", data=data, headers=ORIGIN)
 
@@ -25,7 +25,7 @@ def ratings_of(runtime: NodeRuntime, dossier_id: str) -> list[DossierRated]:
     return [b for b in bodies if isinstance(b, DossierRated)]
 
 
-def status_and_text(response: object) -> tuple[int, str]:
+def status_and_text(response: Any) -> tuple[int, str]:
     return response.status_code, response.text
 
 

@@ -1,0 +1,22 @@
+"""Every city page handler, for the city's app to mount (with the static assets and the
+log-in pages). Pages of other areas (board, dossiers, indicators) add theirs here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar.types import ControllerRouterHandler
+
+from web.auth.login_pages import LoginPages
+from web.city_pages.accounts import CityAccountsPage
+from web.city_pages.home import HomePages
+from web.page_kit.static_assets import static_files
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+CITY_PAGE_HANDLERS: list[ControllerRouterHandler] = [
+    HomePages,
+    LoginPages,
+    CityAccountsPage,
+    static_files(),
+]
