@@ -10,6 +10,7 @@ from litestar.types import ControllerRouterHandler
 from web.auth.login_pages import LoginPages
 from web.city_pages.accounts import CityAccountsPage
 from web.city_pages.home import HomePages
+from web.city_pages.ratings_page import CityRatingsPage
 from web.page_kit.static_assets import static_files
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -18,5 +19,6 @@ CITY_PAGE_HANDLERS: list[ControllerRouterHandler] = [
     HomePages,
     LoginPages,
     CityAccountsPage,
+    CityRatingsPage,
     static_files(),
 ]

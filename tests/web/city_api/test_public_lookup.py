@@ -15,7 +15,8 @@ from central.runtime import CentralRuntime
 from rules.actor import Role
 from rules.event_kinds import DossierRated, LookupPinIssued
 from tests.central.fake_node import FakeNode
-from tests.support.city_client import token_client
+from tests.support.city_client import CityClientFactory, token_client
+from tests.support.city_client import city_client as city_client  # the fixture
 from web.city_api.app import create_central_app
 
 Client = TestClient[Litestar]
@@ -140,3 +141,27 @@ def test_the_city_checks_a_rating_event(body: DossierRated, words: str) -> None:
 
 def test_a_good_rating_event_passes_the_city_s_checks() -> None:
     check_body(DossierRated("d-1", "very_satisfied", "Tốt\nnhanh", "tiepnhan"), "d-1")
+
+
+def test_the_city_s_ratings_page_shows_each_commune_to_whom_may_see_it(
+    api: Client, runtime: CentralRuntime, city_client: CityClientFactory
+) -> None:
+    a, b = FakeNode(NODE_A), FakeNode(NODE_B)
+    rate(a, returned(a, "111111"), "very_satisfied", officer="tiepnhan")
+    rate(b, returned(b, "222222"), "dissatisfied")
+    replicate(runtime, a)
+    replicate(runtime, b)
+    viewer = city_client(Role.CITY_VIEWER)
+    html = viewer.get("/indicators/ratings").text
+    communes = html.split('id="ratings-commune"', 1)[1].split("</table>", 1)[0]
+    assert f'data-group="{NODE_A}"' in communes and f'data-group="{NODE_B}"' in communes
+    assert 'data-group="tiepnhan"' in html
+    bad = viewer.get("/indicators/ratings", params={"from": "01/02/2027"})
+    assert bad.status_code == 400 and "NNNN-TT-NN" in bad.text
+    commune = city_client(Role.COMMUNE_VIEWER, node=NODE_A)
+    own = commune.get("/indicators/ratings").text
+    assert f'data-group="{NODE_B}"' not in own and f'data-group="{NODE_A}"' in own
+    assert commune.get("/indicators/ratings", params={"node": NODE_B}).status_code == 404
+    with TestClient(app=create_central_app(runtime)) as anonymous:
+        refused = anonymous.get("/indicators/ratings", follow_redirects=False)
+        assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
