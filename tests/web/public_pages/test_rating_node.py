@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from node import event_log
+from node import event_log, rating_facts
 from node.runtime import NodeRuntime
+from node.schema import migrate
 from rules.actor import Role
 from rules.event_kinds import DossierRated, decode_body
 from rules.ratings import MAX_COMMENT
@@ -123,3 +124,17 @@ def test_the_indicators_page_counts_ratings_per_procedure_and_officer(
     assert 'data-group="1.000894"' in by_procedure
     by_officer = html.split('id="ratings-officer"', 1)[1].split("</table>", 1)[0]
     assert 'data-group="tiepnhan"' in by_officer
+
+
+def test_the_ratings_migration_fills_rows_from_the_stored_states(
+    staff: Client, public: Client, runtime: NodeRuntime
+) -> None:
+    d = returned(staff)
+    assert rate(public, d["code"], d["lookup_pin"], "satisfied").status_code == 200
+    before = rating_facts.rated_rows(runtime.db.read(), runtime.node_id)
+    assert [(r.level, r.returned_by) for r in before] == [("satisfied", "tiepnhan")]
+    with runtime.db.write() as conn:
+        conn.execute("DROP TABLE dossier_ratings")
+        conn.execute("DELETE FROM _migrations WHERE name = '012_dossier_ratings'")
+    assert migrate(runtime.db.read()) == ["012_dossier_ratings"]
+    assert rating_facts.rated_rows(runtime.db.read(), runtime.node_id) == before
