@@ -100,7 +100,7 @@ def chromium() -> Iterator[Browser]:
 @pytest.fixture
 def page_node(node_dir: Path) -> Iterator[LiveNode]:
     """A live node for browser tests (its own process and data directory)."""
-    node = start_node(node_dir)
+    node = start_node(node_dir, timeout=120)  # a loaded CI machine starts it slowly
     yield node
     node.stop()
 
