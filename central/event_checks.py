@@ -18,6 +18,7 @@ from rules.due_dates import parse_cutoff
 from rules.event_kinds import (
     CalendarDaySet,
     DocumentAttached,
+    DossierRated,
     DossierReceived,
     DossierTransitioned,
     EventBody,
@@ -29,6 +30,7 @@ from rules.event_kinds import (
 from rules.event_record import EVENT_FORMAT, EventRecord
 from rules.lifecycle import Action, Status
 from rules.lookup_pin import is_lookup_pin
+from rules.ratings import MAX_COMMENT, RATING_LEVELS, has_control_character
 from rules.reference_streams import CALENDAR_STREAM, CATALOG_STREAM
 
 _SHA: Final = re.compile(r"\A[0-9a-f]{64}\Z")
@@ -98,6 +100,17 @@ def check_body(body: EventBody, stream: str) -> None:
         case LookupPinIssued():
             if not is_lookup_pin(body.pin):
                 raise EventCheckError("lookup_pin_issued needs a pin of 6 digits")
+            _version(body.after)
+        case DossierRated():
+            if body.level not in RATING_LEVELS:
+                raise EventCheckError(f"dossier_rated with unknown level {body.level[:40]!r}")
+            if len(body.comment) > MAX_COMMENT or len(body.returned_by) > MAX_TEXT:
+                raise EventCheckError(
+                    f"dossier_rated: comment over {MAX_COMMENT} or officer over {MAX_TEXT} "
+                    "characters"
+                )
+            if has_control_character(body.comment):
+                raise EventCheckError("dossier_rated: the comment holds a control character")
             _version(body.after)
         case ProcedureUpserted():
             if stream != CATALOG_STREAM:

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import psycopg
 
+from central.sql_public import RATINGS_DDL
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from rules.clock import to_utc_iso, utc_now
@@ -126,6 +127,7 @@ MIGRATIONS: Final[list[tuple[str, str]]] = [
         "ALTER TABLE nodes ADD COLUMN bd_seq BIGINT NOT NULL DEFAULT 0;"
         "ALTER TABLE nodes ADD COLUMN ended_bd_seq BIGINT NOT NULL DEFAULT 0;",
     ),
+    ("004_dossier_ratings", RATINGS_DDL),
 ]
 
 

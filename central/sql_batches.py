@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from central.sql_public import save_ratings
 from central.sql_tables import (
     MAX_ERROR,
     Tx,
@@ -28,7 +29,13 @@ from sync.wire import EventBatch
 log = logging.getLogger("motcua.central.store")
 
 DOSSIER_KINDS = frozenset(
-    {"dossier_received", "dossier_transitioned", "document_attached", "lookup_pin_issued"}
+    {
+        "dossier_received",
+        "dossier_transitioned",
+        "document_attached",
+        "lookup_pin_issued",
+        "dossier_rated",
+    }
 )
 
 
@@ -130,3 +137,4 @@ def refold_streams(tx: Tx, node_id: str, streams: set[str], at: str) -> None:
         if state is not None:
             states.append(state)
     save_dossiers(tx, node_id, states)
+    save_ratings(tx, node_id, states)  # only a node's own events rate a dossier

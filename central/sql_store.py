@@ -19,7 +19,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 
-from central import sql_batches, sql_city_events, sql_downstream, sql_presence, sql_reads
+from central import (
+    sql_batches,
+    sql_city_events,
+    sql_downstream,
+    sql_presence,
+    sql_public,
+    sql_reads,
+)
 from central.sql_tables import Tx as Tx  # re-exported: the stores' transactions implement it
 from central.sql_tables import bump_rejection, own_event_id
 from central.store import (
@@ -34,6 +41,7 @@ from central.store import (
 from rules.event_kinds import EventBody
 from rules.event_record import EventRecord
 from rules.projection import DossierState
+from rules.ratings import RatedRow
 from sync.wire import Birth, EventBatch, Offline
 
 
@@ -137,6 +145,16 @@ class SqlCentralStore(ABC):
     def dossier_states(self, node_id: str | None) -> list[DossierState]:
         with self._read() as tx:
             return sql_reads.dossier_states(tx, node_id)
+
+    def dossiers_by_code(self, code: str) -> list[DossierState]:
+        with self._read() as tx:
+            return sql_public.dossiers_by_code(tx, code)
+
+    def rated_rows(
+        self, node_id: str | None, start: str | None = None, end: str | None = None
+    ) -> list[RatedRow]:
+        with self._read() as tx:
+            return sql_public.rated_rows(tx, node_id, start, end)
 
     def node_log(self, node_id: str) -> list[EventRecord]:
         with self._read() as tx:

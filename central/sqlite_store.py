@@ -16,6 +16,7 @@ from typing import Any
 
 import apsw
 
+from central.sql_public import RATINGS_DDL
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from storage.db import Database, DatabaseError, connect
@@ -126,10 +127,16 @@ def m003_presence_bd_seq(conn: apsw.Connection) -> None:
     conn.execute("ALTER TABLE nodes ADD COLUMN ended_bd_seq INTEGER NOT NULL DEFAULT 0")
 
 
+def m004_dossier_ratings(conn: apsw.Connection) -> None:
+    # The citizen's ratings, one row per rated dossier: see sql_public.
+    conn.execute(RATINGS_DDL)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_central", m001_central),
     ("002_diverged", m002_diverged),
     ("003_presence_bd_seq", m003_presence_bd_seq),
+    ("004_dossier_ratings", m004_dossier_ratings),
 ]
 
 

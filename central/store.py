@@ -17,6 +17,7 @@ import msgspec
 from rules.event_kinds import DossierEvent, EventBody
 from rules.event_record import EventRecord
 from rules.projection import DossierState
+from rules.ratings import RatedRow
 from sync.wire import Birth, EventBatch, Offline
 
 #: The origin of every event the city appends (``EventRecord.origin``).
@@ -195,6 +196,14 @@ class CentralStore(Protocol):
 
     # Every dossier state of one node (or of all nodes), for indicators.
     def dossier_states(self, node_id: str | None) -> list[DossierState]: ...
+
+    # Every dossier with this code (the citizen's lookup; at most a few).
+    def dossiers_by_code(self, code: str) -> list[DossierState]: ...
+
+    # The ratings made in [start, end) (UTC ISO, None: unbounded), of one node or all.
+    def rated_rows(
+        self, node_id: str | None, start: str | None = None, end: str | None = None
+    ) -> list[RatedRow]: ...
 
     # The node's whole log, both origins, in (origin, seq) order (the digest's input).
     def node_log(self, node_id: str) -> list[EventRecord]: ...

@@ -26,6 +26,7 @@ from rules.errors import aware_time
 from rules.event_kinds import (
     DocumentAttached,
     DossierEvent,
+    DossierRated,
     DossierReceived,
     FollowingEvent,
     LookupPinIssued,
@@ -33,9 +34,11 @@ from rules.event_kinds import (
 )
 from rules.event_record import EventRecord
 from rules.lifecycle import Status
-from rules.lookup_pin import PIN_LENGTH
+from rules.lookup_pin import PIN_LENGTH, LookupRefused
 from rules.permissions import Operation, require
 from rules.projection import DossierState, apply
+from rules.public_progress import matching_dossier
+from rules.ratings import RatingRefused, check_level, clean_comment, returned_by
 from rules.replay import last_event_id
 from rules.transitions import TransitionRequest, check_note, decide_transition
 from rules.work_calendar import WorkCalendar
@@ -289,3 +292,38 @@ def get(rt: NodeRuntime, dossier_id: str, actor: Actor) -> tuple[DossierState, l
     conn = rt.db.read()
     state = _load(conn, dossier_id)
     return state, event_log.for_stream(conn, dossier_id)
+
+
+#: Who a rating is recorded as made by: the citizen, whom no account names (the code and
+#: the PIN printed on form 01 are what let them rate).
+CITIZEN = Actor(user_id="citizen", display_name="Công dân")
+
+
+def find_by_pin(conn: apsw.Connection, code: str, pin: str) -> DossierState:
+    """The dossier with this code and PIN; LookupRefused alike for an unknown code and a
+    wrong PIN (rules.public_progress.matching_dossier: the same work either way)."""
+    found = dossier_store.load_by_code(conn, code)
+    state = matching_dossier([] if found is None else [found], pin)
+    if state is None:
+        raise LookupRefused()
+    return state
+
+
+def rate(rt: NodeRuntime, code: str, pin: str, level: str, comment: str) -> DossierState:
+    """The citizen's rating of a returned dossier, once (rules/ratings.py). Refused, with
+    nothing written: a wrong code or PIN (LookupRefused), a dossier whose result is not yet
+    returned or that is rated already (RatingRefused), a bad level or comment."""
+    chosen = check_level(level)
+    kept = clean_comment(comment)
+
+    def write(conn: apsw.Connection) -> DossierState:
+        state = find_by_pin(conn, code, pin)
+        if state.status != Status.RESULT_RETURNED:
+            raise RatingRefused.not_returned()
+        if state.rating is not None:
+            raise RatingRefused.already_rated()
+        officer = returned_by(event_log.for_stream(conn, state.id))
+        body = DossierRated(state.id, str(chosen), kept, officer)
+        return _commit_event(rt, conn, state, body, CITIZEN)[0]
+
+    return rt.db.submit(write)

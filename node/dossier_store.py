@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import apsw
 
-from node import indicator_facts
+from node import indicator_facts, rating_facts
 from rules.projection import DossierState
 from storage.db import scalar
 from storage.dossier_rows import (
@@ -36,6 +36,7 @@ def save(conn: apsw.Connection, state: DossierState) -> None:
         dossier_values(state),
     )
     indicator_facts.save(conn, state)
+    rating_facts.save(conn, state)
 
 
 def load(conn: apsw.Connection, dossier_id: str) -> DossierState | None:

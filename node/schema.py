@@ -13,7 +13,7 @@ import hashlib
 import apsw
 
 from accounts.schema import m008_accounts, m011_user_node
-from node import indicator_facts
+from node import indicator_facts, rating_facts
 from storage.dossier_rows import EXACT_APPOINTMENT_SQL, RECEIVED_ORDER_SQL
 from storage.migrations import Migration, apply_migrations
 
@@ -313,6 +313,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("009_staff_list_indexes", m009_staff_list_indexes),
     ("010_indicator_facts", indicator_facts.create_table),
     ("011_user_node", m011_user_node),
+    ("012_dossier_ratings", rating_facts.create_table),
 ]
 
 

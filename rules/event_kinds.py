@@ -81,6 +81,19 @@ class LookupPinIssued(msgspec.Struct, frozen=True, tag="lookup_pin_issued"):
     after: str | None = None  # the dossier version it was made on, as in DossierTransitioned
 
 
+class DossierRated(msgspec.Struct, frozen=True, tag="dossier_rated"):
+    """The citizen's satisfaction rating (đánh giá mức độ hài lòng): once per dossier, after
+    its result was returned (rules/ratings.py says what is valid)."""
+
+    dossier_id: str
+    level: str  # rules.ratings.RatingLevel
+    comment: str = ""  # plain text, at most rules.ratings.MAX_COMMENT characters
+    # The officer who returned the result (the return event's actor), so the indicators can
+    # count ratings per officer without reading the log again.
+    returned_by: str = ""
+    after: str | None = None  # the dossier version it was made on, as in DossierTransitioned
+
+
 class ProcedureUpserted(msgspec.Struct, frozen=True, tag="procedure_upserted"):
     code: str
     version: str
@@ -105,14 +118,23 @@ EventBody = (
     | DossierTransitioned
     | DocumentAttached
     | LookupPinIssued
+    | DossierRated
     | ProcedureUpserted
     | CalendarDaySet
 )
-DossierEvent = DossierReceived | DossierTransitioned | DocumentAttached | LookupPinIssued
+DossierEvent = (
+    DossierReceived | DossierTransitioned | DocumentAttached | LookupPinIssued | DossierRated
+)
 #: The kinds a dossier's projection folds, for ``isinstance`` checks.
-DOSSIER_EVENT_TYPES = (DossierReceived, DossierTransitioned, DocumentAttached, LookupPinIssued)
+DOSSIER_EVENT_TYPES = (
+    DossierReceived,
+    DossierTransitioned,
+    DocumentAttached,
+    LookupPinIssued,
+    DossierRated,
+)
 #: Dossier events made on an earlier version of their dossier (they name it in ``after``).
-FollowingEvent = DossierTransitioned | DocumentAttached | LookupPinIssued
+FollowingEvent = DossierTransitioned | DocumentAttached | LookupPinIssued | DossierRated
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(EventBody)

@@ -11,12 +11,14 @@ import msgspec
 from rules.event_kinds import (
     DocumentAttached,
     DossierEvent,
+    DossierRated,
     DossierReceived,
     DossierTransitioned,
     LookupPinIssued,
     Person,
 )
 from rules.lifecycle import NATIONAL_END, PROCESSING_END, Action, Status
+from rules.ratings import Rating
 
 
 class DocumentRef(msgspec.Struct, frozen=True):
@@ -81,6 +83,8 @@ class DossierState(msgspec.Struct):
     national_end_at: str | None = None
     # The citizen's lookup PIN (staff and the city's lookup only); "" until one is issued.
     lookup_pin: str = ""
+    # The citizen's satisfaction rating, once the result was returned (rules/ratings.py).
+    rating: Rating | None = None
 
 
 class ProjectionError(Exception):
@@ -148,6 +152,17 @@ def apply(
             # The first PIN stands: a slip already printed with it must keep working.
             if not state.lookup_pin:
                 state.lookup_pin = event.pin
+            return state
+        case DossierRated():
+            if state is None:
+                raise ProjectionError(f"event {event_id}: dossier {event.dossier_id} is unknown")
+            # Once per dossier, after the result was returned: the node refuses any other,
+            # and every site's fold ignores one that came anyway (a forged or buggy log), so
+            # the indicators count the same single rating everywhere.
+            if state.rating is None and state.status == Status.RESULT_RETURNED:
+                state.rating = Rating(
+                    event.level, event.comment, recorded_at, event.returned_by, event_id
+                )
             return state
 
 

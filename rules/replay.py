@@ -25,7 +25,9 @@ from rules.event_record import EventRecord
 from rules.projection import DossierState, apply
 
 #: Kinds whose body may name the version they were made on.
-FOLLOWING_KINDS = frozenset({"dossier_transitioned", "document_attached", "lookup_pin_issued"})
+FOLLOWING_KINDS = frozenset(
+    {"dossier_transitioned", "document_attached", "lookup_pin_issued", "dossier_rated"}
+)
 
 
 class _Version(msgspec.Struct):

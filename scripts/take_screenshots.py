@@ -78,6 +78,24 @@ def scan(page: Page) -> None:
     page.get_by_role("button", name="Tìm").click()
 
 
+def _code_and_pin(page: Page, applicant: str) -> tuple[str, str]:
+    found = page.request.get("/api/v1/dossiers", params={"q": applicant}).json()["items"][0]
+    return str(found["code"]), str(found["lookup_pin"])
+
+
+def lookup(page: Page) -> None:
+    """The citizen's lookup, as the slip's QR opens it (the page is public)."""
+    code, pin = _code_and_pin(page, RESOLVED)
+    page.goto(f"/lookup?code={code}&pin={pin}")
+
+
+def rating(page: Page) -> None:
+    code, _ = _code_and_pin(page, RESOLVED)
+    page.goto(f"/rating?code={code}")
+    page.get_by_label("Rất hài lòng", exact=True).check()
+    page.locator("#comment").fill("Cán bộ hướng dẫn tận tình, trả kết quả đúng hẹn.")
+
+
 def dossier_english(page: Page) -> None:
     page.goto(dossier_path(page, RESOLVED))
     page.get_by_role("button", name="English").click()
@@ -98,6 +116,8 @@ SHOTS: dict[str, tuple[Callable[[Page], object], bool]] = {
     "indicators": (lambda page: page.goto("/indicators"), False),
     "admin": (lambda page: page.goto("/admin"), False),
     "accounts": (lambda page: page.goto("/admin/accounts"), False),
+    "lookup": (lookup, False),
+    "rating": (rating, False),
     "dossier-en": (dossier_english, False),  # last: it switches the user's language
 }
 

@@ -18,6 +18,7 @@ from settings import sync as sync_settings
 from settings.auth import AuthSettings
 from settings.loading import ConfigError, decode_file
 from settings.office_hours import OfficeHoursSettings, check_office_periods
+from settings.public_pages import LookupSettings, validate_lookup
 
 CONFIG_NAME = "central.toml"
 DATABASE_NAME = "central.sqlite3"
@@ -74,6 +75,7 @@ class CentralConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     office_hours: OfficeHoursSettings = msgspec.field(default_factory=OfficeHoursSettings)
     api: ApiSettings = msgspec.field(default_factory=ApiSettings)
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    lookup: LookupSettings = msgspec.field(default_factory=LookupSettings)
 
     def office_periods(self) -> list[tuple[time, time]]:
         return self.office_hours.as_times()
@@ -141,6 +143,7 @@ def validate(config: CentralConfig, data_dir: Path, source: str) -> CentralConfi
     check_office_periods(config.office_hours.periods, source)
     if not 0 < config.api.port < 65536:
         raise ConfigError(f"{source}: api.port {config.api.port} is not a TCP port")
+    validate_lookup(config.lookup, source)
     return config
 
 
@@ -170,5 +173,6 @@ def render(config: CentralConfig) -> str:
             block("receiver", "shared_group = '' turns off MQTT v5 shared subscriptions."),
             block("office_hours", "Assumed for every commune when the city sets a due date."),
             block("api", "Where 'motcua central serve' listens by default."),
+            block("lookup", "The public lookup's limits per client address (seconds)."),
         ]
     )

@@ -19,6 +19,7 @@ from settings.ingest import IngestSettings
 from settings.loading import ConfigError, decode_file
 from settings.office import OfficeSettings, validate_office
 from settings.office_hours import OfficeHoursSettings, check_office_periods
+from settings.public_pages import LookupSettings, validate_lookup
 from settings.sync import SyncSettings, validate_sync
 
 CONFIG_NAME = "motcua.toml"
@@ -60,6 +61,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ingest: IngestSettings = msgspec.field(default_factory=IngestSettings)
     sync: SyncSettings = msgspec.field(default_factory=SyncSettings)
     office: OfficeSettings = msgspec.field(default_factory=OfficeSettings)
+    lookup: LookupSettings = msgspec.field(default_factory=LookupSettings)
 
     def office_periods(self) -> list[tuple[time, time]]:
         return self.office_hours.as_times()
@@ -95,6 +97,7 @@ def validate(config: Config, source: str) -> Config:
         )
     validate_sync(config.sync, source)
     validate_office(config.office, source)
+    validate_lookup(config.lookup, source)
     return config
 
 
@@ -144,4 +147,7 @@ max_upload_bytes = {config.documents.max_upload_bytes}
 [office]
 # Printed on the forms: the office, the body above it, the place before the date, and the
 # city's public site for the citizen's lookup ("" = the slip prints only the dossier's QR).
-{tomli_w.dumps(msgspec.to_builtins(config.office))}"""
+{tomli_w.dumps(msgspec.to_builtins(config.office))}
+[lookup]
+# The citizen's public pages, per client address over a sliding window (seconds).
+{tomli_w.dumps(msgspec.to_builtins(config.lookup))}"""

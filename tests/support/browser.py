@@ -5,6 +5,8 @@ fresh browser context (its own cookies), so tests do not see each other's sessio
 
 ``staff_browser(Role.RECEPTION)`` opens a page signed in as a staff member with those roles:
 a real account is created in the node's database and the page logs in through the form.
+``city_browser(Role.CITY_VIEWER)`` does the same at a live ``motcua central serve``
+(``page_city``, with its own broker; ``node=`` for a commune-viewer).
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from accounts import users
+from accounts.sites import CITY_SITE
+from central.accounts_db import open_accounts
+from cli.common import operator
 from node.runtime import open_node
 from rules.actor import Role
-from tests.support.accounts import PASSWORD, make_user
+from tests.support.accounts import PASSWORD, make_user, password_hash
 from tests.support.live_node import LiveNode, start_node
+from tests.support.mosquitto import Mosquitto
+from tests.support.replication import Central, make_central
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps calling Google's hosts, which this
@@ -35,6 +43,7 @@ CHROMIUM_ARGS = [
 ]
 
 StaffBrowserFactory = Callable[..., Page]
+CityBrowserFactory = Callable[..., Page]
 
 
 # The controls a person fills that have no name a screen reader (or Playwright's
@@ -52,13 +61,27 @@ def unlabelled_controls(page: Page) -> list[str]:
     return found
 
 
-def log_in(page: Page, user: str, password: str = PASSWORD) -> None:
-    """Through the log-in form, as staff do; lands on the dossier list."""
+def log_in(page: Page, user: str, password: str = PASSWORD, lands: str = "**/dossiers") -> None:
+    """Through the log-in form, as staff do; lands on the dossier list (the city: the board)."""
     page.goto("/login")
     page.locator("#f-username").fill(user)
     page.locator("#f-password").fill(password)
     page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url("**/dossiers")
+    page.wait_for_url(lands)
+
+
+def new_page(chromium: Browser, contexts: list[BrowserContext], base_url: str, lang: str) -> Page:
+    """A page in a fresh context (its own cookies) of a desktop-sized window; the context
+    is added to ``contexts`` for the fixture to close."""
+    context = chromium.new_context(
+        base_url=base_url,
+        viewport={"width": 1366, "height": 768},
+        locale="vi-VN" if lang == "vi" else "en-GB",
+    )
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
 
 
 @pytest.fixture
@@ -77,7 +100,7 @@ def chromium() -> Iterator[Browser]:
 @pytest.fixture
 def page_node(node_dir: Path) -> Iterator[LiveNode]:
     """A live node for browser tests (its own process and data directory)."""
-    node = start_node(node_dir)
+    node = start_node(node_dir, timeout=120)  # a loaded CI machine starts it slowly
     yield node
     node.stop()
 
@@ -93,15 +116,47 @@ def staff_browser(chromium: Browser, page_node: LiveNode) -> Iterator[StaffBrows
             make_user(rt.db, name, *roles)
         finally:
             rt.close()
-        context = chromium.new_context(
-            base_url=page_node.url,
-            viewport={"width": 1366, "height": 768},
-            locale="vi-VN" if lang == "vi" else "en-GB",
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+        page = new_page(chromium, contexts, page_node.url, lang)
         log_in(page, name)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page_city(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[Central]:
+    """A live city data centre for browser tests (its own process, store and broker)."""
+    central = make_central(tmp_path, f"mqtt://{mosquitto.host}:{mosquitto.port}")
+    try:
+        yield central.start()
+    finally:
+        central.proc.stop()
+
+
+def make_city_account(city: Central, name: str, role: Role, node: str | None = None) -> None:
+    """A city account (password PASSWORD) in a live city's accounts database."""
+    db = open_accounts(city.data_dir)
+    try:
+        if users.find(db.read(), name) is None:
+            users.add_hashed(
+                db, operator("test"), name, [role.value], password_hash(), name,
+                site=CITY_SITE, node_id=node,
+            )  # fmt: skip
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def city_browser(chromium: Browser, page_city: Central) -> Iterator[CityBrowserFactory]:
+    contexts: list[BrowserContext] = []
+
+    def make(role: Role, *, node: str | None = None, user: str = "", lang: str = "vi") -> Page:
+        name = user or f"{role.value}-{node or 'city'}"
+        make_city_account(page_city, name, role, node)
+        page = new_page(chromium, contexts, page_city.url, lang)
+        log_in(page, name, lands="**/board")
         return page
 
     yield make

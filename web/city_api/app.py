@@ -30,6 +30,7 @@ from litestar.params import (
 from litestar.response import File
 
 from central import city_actions
+from central.public_lookup import CityProgressSource
 from central.runtime import CentralRuntime
 from central.scope import no_such_node, node_filter, sees
 from central.store import DossierQuery, NodeRow, StoreError
@@ -43,6 +44,7 @@ from web.auth.middleware import AuthMiddleware
 from web.auth.routes import AUTH_TEMPLATES, expire_sessions
 from web.auth.security_headers import add_security_headers
 from web.city_api.access import view_city_guard
+from web.city_api.ratings import RatingsController
 from web.city_pages.navigation import CITY_BRAND, CITY_NAV
 from web.city_pages.routes import CITY_PAGE_HANDLERS
 from web.city_pages.routes import TEMPLATES as CITY_TEMPLATES
@@ -54,6 +56,8 @@ from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, 
 from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, dossier_out
 from web.page_kit.rendering import template_config
+from web.public_pages.routes import LOOKUP_HANDLERS, public_dependencies
+from web.public_pages.routes import TEMPLATES as PUBLIC_TEMPLATES
 from web.staff_pages.error_pages import ERROR_TEMPLATES, for_pages
 
 Central = NamedDependency[CentralRuntime]
@@ -345,13 +349,20 @@ def create_central_app(
             NodeController,
             DossierController,
             ReportController,
+            RatingsController,
             healthz,
             docs_assets(),
             *CITY_PAGE_HANDLERS,
+            # The citizen's public pages (public: no log-in).
+            *LOOKUP_HANDLERS,
         ],
         # The city's templates first, then the log-in door's, then error.html's folder.
         template_config=template_config(
-            CITY_TEMPLATES, AUTH_TEMPLATES, ERROR_TEMPLATES, globals_={"brand": CITY_BRAND}
+            CITY_TEMPLATES,
+            AUTH_TEMPLATES,
+            ERROR_TEMPLATES,
+            PUBLIC_TEMPLATES,
+            globals_={"brand": CITY_BRAND},
         ),
         middleware=[DefineMiddleware(AuthMiddleware, accounts_home=runtime)],
         guards=[view_city_guard],
@@ -359,6 +370,7 @@ def create_central_app(
             "central": Provide(provide_central, sync_to_thread=False),
             "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),
             **ACTOR_DEPENDENCY,
+            **public_dependencies(CityProgressSource(runtime.store), runtime.config.lookup),
         },
         # JSON under /api/; a failed page answers a page with the same status.
         exception_handlers=for_pages({**HANDLERS, StoreError: _store_error}, CITY_NAV),

@@ -13,6 +13,7 @@ from web.city_pages.dossier_list import CityDossierList
 from web.city_pages.dossier_page import CityDossierPage
 from web.city_pages.home import HomePages
 from web.city_pages.reference_page import ReferencePushPage
+from web.city_pages.ratings_page import CityRatingsPage
 from web.page_kit.static_assets import static_files
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -24,5 +25,6 @@ CITY_PAGE_HANDLERS: list[ControllerRouterHandler] = [
     CityDossierList,
     CityDossierPage,
     ReferencePushPage,
+    CityRatingsPage,
     static_files(),
 ]

@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 
+from node.public_lookup import NodeProgressSource
 from node.runtime import NodeRuntime
 from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
@@ -23,6 +24,9 @@ from web.node_api.reference import ReferenceController, healthz
 from web.node_api.sync_status import SyncController
 from web.node_api.users import UsersController
 from web.page_kit.rendering import template_config
+from web.public_pages.rating_page import RatingPage
+from web.public_pages.routes import LOOKUP_HANDLERS, public_dependencies
+from web.public_pages.routes import TEMPLATES as PUBLIC_TEMPLATES
 from web.staff_pages.error_pages import for_pages
 from web.staff_pages.routes import STAFF_PAGE_HANDLERS, TEMPLATES
 
@@ -54,14 +58,17 @@ def create_app(
             docs_assets(),
             *STAFF_PAGE_HANDLERS,
             *AUTH_PAGE_HANDLERS,
+            *LOOKUP_HANDLERS,
+            RatingPage,
         ],
-        template_config=template_config(TEMPLATES, AUTH_TEMPLATES),
+        template_config=template_config(TEMPLATES, AUTH_TEMPLATES, PUBLIC_TEMPLATES),
         # Every route but the public ones needs a session or an API token (web.auth).
         middleware=[DefineMiddleware(AuthMiddleware, accounts_home=runtime)],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),
             **ACTOR_DEPENDENCY,
+            **public_dependencies(NodeProgressSource(runtime), runtime.config.lookup),
         },
         # JSON under /api/; a failed page answers a page with the same status.
         exception_handlers=for_pages(HANDLERS),

@@ -44,7 +44,8 @@ class FormView(msgspec.Struct, frozen=True):
     office: OfficeSettings
     place_date: str  # "An Bình, ngày 05 tháng 02 năm 2027"
     slip: QrImage | None = None  # 01: HS1:{code}:{crc}, the scanner's cover sheet
-    lookup: QrImage | None = None  # 01: the city's lookup page, when its address is set
+    # 01: the lookup page for phones: the city's when its address is set, else the node's.
+    lookup: QrImage | None = None
 
 
 def _qr(qr: segno.QRCode, text: str, module_mm: float = MODULE_MM) -> QrImage:
@@ -82,7 +83,9 @@ def lookup_url(city_public_url: str, code: str, pin: str) -> str:
     return f"{city_public_url.rstrip('/')}/lookup?{query}"
 
 
-def form_view(form: PrintedForm, office: OfficeSettings) -> FormView:
+def form_view(form: PrintedForm, office: OfficeSettings, own_address: str = "") -> FormView:
+    """``own_address``: the node's own address (the page's base URL), where the slip's
+    lookup QR points when no ``office.city_public_url`` is set: the node's own lookup."""
     place = office.place.strip()
     when = long_date(form.at)
     place_date = f"{place}, {when}" if place else when[0].upper() + when[1:]
@@ -91,8 +94,9 @@ def form_view(form: PrintedForm, office: OfficeSettings) -> FormView:
     code = form.state.code
     slip = _qr(slip_qr(code), slip_payload(code))
     lookup = None
-    if office.city_public_url and form.lookup_pin:
-        url = lookup_url(office.city_public_url, code, form.lookup_pin)
+    public_site = office.city_public_url or own_address
+    if public_site and form.lookup_pin:
+        url = lookup_url(public_site, code, form.lookup_pin)
         # Read by a phone from the sheet, never from a scan: smaller modules do.
         lookup = _qr(segno.make(url, error="m", micro=False), url, PHONE_MODULE_MM)
     return FormView(form, office, place_date, slip, lookup)

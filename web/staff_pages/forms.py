@@ -70,7 +70,7 @@ class FormPages(Controller):
             request,
             TEMPLATES[which],
             actor=actor,
-            view=form_view(form, runtime.config.office),
+            view=form_view(form, runtime.config.office, str(request.base_url)),
             s=form.state,
             long_date=long_date,
             long_moment=long_moment,

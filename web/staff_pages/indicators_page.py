@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from node import indicator_months
+from node import indicator_months, rating_months
 from node.indicator_months import MonthlyIndicators
 from rules.actor import Actor
 from rules.clock import utc_now
@@ -112,7 +112,13 @@ class IndicatorsPage(Controller):
     ) -> Template:
         figures, errors, from_, to = _figures(runtime, from_, to)
         translate = translator(lang_of(request.scope, dict(request.cookies)))
-        return _render(request, actor, figures, errors, from_, to, translate)
+        rendered = _render(request, actor, figures, errors, from_, to, translate)
+        rendered.context["ratings"] = None
+        if figures is not None:  # the months are valid: the citizens' ratings over them
+            first = indicator_months.parse_month(from_, "from")
+            last = indicator_months.parse_month(to, "to")
+            rendered.context["ratings"] = rating_months.months_indicators(runtime, first, last)
+        return rendered
 
     @get("/indicators.csv", name="pages:indicators-csv", sync_to_thread=True)
     def export(

@@ -51,8 +51,11 @@ def test_form_01_prints_to_one_a4_page_whose_qr_reads_back(
     found = zxingcpp.read_barcodes(
         image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     )
-    assert [b.text for b in found] == [slip_payload(dossier["code"])]
+    # The slip, and the phone's lookup on this node (no city address is configured).
+    lookup = f"{page_node.url}/lookup?code={dossier['code']}&pin={dossier['lookup_pin']}"
+    assert sorted(b.text for b in found) == sorted([slip_payload(dossier["code"]), lookup])
 
-    # The slip works as a scan's cover sheet: ingest's reader files it under the dossier.
+    # The slip works as a scan's cover sheet: ingest's reader files it under the dossier
+    # (and ignores the lookup's URL, not a code of its own).
     (slip,) = page_slips(str(pdf_path), dpi=150)
-    assert slip.codes == (dossier["code"],) and slip.foreign == 0
+    assert slip.codes == (dossier["code"],) and slip.foreign == 1

@@ -61,7 +61,9 @@ def test_form_01_prints_the_reception(staff_client: StaffClientFactory) -> None:
     assert "<svg" in html and 'class="qr"' in html
     assert f'aria-label="QR {slip_payload(d["code"])}"' in html
     assert "001099012345" not in html  # no form prints the identity number
-    assert "/lookup?" not in html  # no city address configured: only the HS1 code
+    # No city address configured: the phone's QR opens the node's own lookup.
+    assert f"/lookup?code={d['code']}&amp;pin={d['lookup_pin']}" in html
+    assert html.count('class="qr"') == 2
     assert "<nav" not in html and "/static/forms.css" in html and "@page" not in html
 
 
