@@ -12,8 +12,8 @@ from web.city_pages.accounts import CityAccountsPage
 from web.city_pages.dossier_list import CityDossierList
 from web.city_pages.dossier_page import CityDossierPage
 from web.city_pages.home import HomePages
-from web.city_pages.reference_page import ReferencePushPage
 from web.city_pages.ratings_page import CityRatingsPage
+from web.city_pages.reference_page import ReferencePushPage
 from web.page_kit.static_assets import static_files
 
 TEMPLATES = Path(__file__).parent / "templates"
