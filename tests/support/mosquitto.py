@@ -149,7 +149,7 @@ class Mosquitto:
         except FileNotFoundError:
             return ""
 
-    def start(self, timeout: float = 10.0) -> Self:
+    def start(self, timeout: float = 60.0) -> Self:
         """Start the broker and return once it answers CONNECT with a CONNACK.
 
         The first start retries on a fresh port if ours was taken in the meantime;

@@ -121,7 +121,7 @@ class Central:
         args = ["central", "serve", "--data-dir", str(self.data_dir), "--port", str(port)]
         return Central(self.data_dir, port, Proc(args, log), self.store_url, self.token)
 
-    def start(self, timeout: float = 30) -> Central:
+    def start(self, timeout: float = 120) -> Central:
         self.proc.start()
 
         def ready() -> bool:
