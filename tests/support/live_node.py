@@ -67,7 +67,7 @@ class LiveNode:
 def start_node(
     data_dir: Path,
     port: int | None = None,
-    timeout: float = 30.0,
+    timeout: float = 120.0,
     file_limit: int | None = None,
     env: Mapping[str, str] | None = None,
 ) -> LiveNode:
