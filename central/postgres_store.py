@@ -19,6 +19,8 @@ from typing import Any, Final
 
 import psycopg
 
+from central import sql_board
+from central.figures import BOARD_MIGRATION
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from rules.clock import to_utc_iso, utc_now
@@ -126,6 +128,7 @@ MIGRATIONS: Final[list[tuple[str, str]]] = [
         "ALTER TABLE nodes ADD COLUMN bd_seq BIGINT NOT NULL DEFAULT 0;"
         "ALTER TABLE nodes ADD COLUMN ended_bd_seq BIGINT NOT NULL DEFAULT 0;",
     ),
+    ("004_board", ";".join(BOARD_MIGRATION) + ";"),
 ]
 
 
@@ -230,6 +233,8 @@ class PostgresCentralStore(SqlCentralStore):
                     if name in done:
                         continue
                     conn.execute(sql.encode())
+                    if name == "004_board":  # the dossiers held before it, in its transaction
+                        sql_board.backfill(_PgTx(conn))
                     conn.execute(
                         "INSERT INTO _migrations (name, applied_at) VALUES (%s, %s)",
                         (name, to_utc_iso(utc_now())),

@@ -16,10 +16,18 @@ transaction it needs and runs the SQL written once, by responsibility, in:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 
-from central import sql_batches, sql_city_events, sql_downstream, sql_presence, sql_reads
+from central import (
+    sql_batches,
+    sql_board,
+    sql_city_events,
+    sql_downstream,
+    sql_presence,
+    sql_reads,
+)
+from central.board import NOW_FIGURES, Board, BoardRow, Counts, FigureDossier
 from central.sql_tables import Tx as Tx  # re-exported: the stores' transactions implement it
 from central.sql_tables import bump_rejection, own_event_id
 from central.store import (
@@ -35,6 +43,9 @@ from rules.event_kinds import EventBody
 from rules.event_record import EventRecord
 from rules.projection import DossierState
 from sync.wire import Birth, EventBatch, Offline
+
+#: The board's counts over the office's day (the rest of its counts are NOW_FIGURES).
+_DAY_FIGURES = ("received", "on_time", "returned")
 
 
 class SqlCentralStore(ABC):
@@ -137,6 +148,41 @@ class SqlCentralStore(ABC):
     def dossier_states(self, node_id: str | None) -> list[DossierState]:
         with self._read() as tx:
             return sql_reads.dossier_states(tx, node_id)
+
+    def board(self, day_start: str, day_end: str, now: str, node: str | None) -> Board:
+        with self._read() as tx:
+            nodes = sql_board.board_nodes(tx, node)
+            day = sql_board.count_figures(tx, _DAY_FIGURES, day_start, day_end, now, node)
+            open_now = sql_board.count_figures(tx, NOW_FIGURES, day_start, day_end, now, node)
+        empty = Counts({})
+        rows = [
+            BoardRow(n, day.get(n.node_id, empty).plus(open_now.get(n.node_id, empty)))
+            for n in nodes
+        ]
+        rows.sort(key=lambda r: (r.trouble, r.node.node_id))
+        totals = empty
+        for row in rows:
+            totals = totals.plus(row.today)
+        return Board(rows, totals, day_start, day_end, now)
+
+    def figure_counts(
+        self, names: Sequence[str], start: str, end: str, now: str, node: str | None
+    ) -> dict[str, Counts]:
+        with self._read() as tx:
+            return sql_board.count_figures(tx, names, start, end, now, node)
+
+    def figure_dossiers(
+        self,
+        figure: str,
+        start: str,
+        end: str,
+        now: str,
+        node: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[FigureDossier], int]:
+        with self._read() as tx:
+            return sql_board.figure_dossiers(tx, figure, start, end, now, node, limit, offset)
 
     def node_log(self, node_id: str) -> list[EventRecord]:
         with self._read() as tx:

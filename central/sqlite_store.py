@@ -16,6 +16,8 @@ from typing import Any
 
 import apsw
 
+from central import sql_board
+from central.figures import BOARD_MIGRATION
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from storage.db import Database, DatabaseError, connect
@@ -126,10 +128,18 @@ def m003_presence_bd_seq(conn: apsw.Connection) -> None:
     conn.execute("ALTER TABLE nodes ADD COLUMN ended_bd_seq INTEGER NOT NULL DEFAULT 0")
 
 
+def m004_board(conn: apsw.Connection) -> None:
+    # What the communes board shows beside presence: see sql_presence and sql_board.
+    for statement in BOARD_MIGRATION:
+        conn.execute(statement)
+    sql_board.backfill(_SqliteTx(conn))  # the dossiers held before it, in its transaction
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_central", m001_central),
     ("002_diverged", m002_diverged),
     ("003_presence_bd_seq", m003_presence_bd_seq),
+    ("004_board", m004_board),
 ]
 
 

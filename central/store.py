@@ -8,9 +8,9 @@ in how they connect, lock and migrate; the store contract tests run against both
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
@@ -18,6 +18,9 @@ from rules.event_kinds import DossierEvent, EventBody
 from rules.event_record import EventRecord
 from rules.projection import DossierState
 from sync.wire import Birth, EventBatch, Offline
+
+if TYPE_CHECKING:  # central.board names NodeRow, defined here
+    from central.board import Board, Counts, FigureDossier
 
 #: The origin of every event the city appends (``EventRecord.origin``).
 CENTRAL_ORIGIN = "central"
@@ -54,6 +57,11 @@ class NodeRow(msgspec.Struct, frozen=True):
     diverged_at: str | None = None
     bd_seq: int = 0  # connection of the session named by the newest Birth (wire.Birth)
     ended_bd_seq: int = 0  # connection named by the newest Offline
+    # As the node's newest Birth reported them (wire.Birth); None: never reported.
+    disk_free: int | None = None  # bytes free on the node's data directory's filesystem
+    pending_files: int = 0  # files the node had not sent yet
+    oldest_pending_at: str | None = None  # recorded_at of its oldest unsent event
+    presence_since: str | None = None  # city time online last changed (None: never born)
 
     @property
     def pending_estimate(self) -> int:
@@ -194,6 +202,26 @@ class CentralStore(Protocol):
 
     # Every dossier state of one node (or of all nodes), for indicators.
     def dossier_states(self, node_id: str | None) -> list[DossierState]: ...
+
+    # The communes board: every node (or one) worst first, with the day's counts.
+    def board(self, day_start: str, day_end: str, now: str, node: str | None) -> Board: ...
+
+    # Node id -> counts of the named figures (central/figures.py), all window or all now.
+    def figure_counts(
+        self, names: Sequence[str], start: str, end: str, now: str, node: str | None
+    ) -> dict[str, Counts]: ...
+
+    # One page of the dossiers behind a figure, and their number.
+    def figure_dossiers(
+        self,
+        figure: str,
+        start: str,
+        end: str,
+        now: str,
+        node: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[FigureDossier], int]: ...
 
     # The node's whole log, both origins, in (origin, seq) order (the digest's input).
     def node_log(self, node_id: str) -> list[EventRecord]: ...

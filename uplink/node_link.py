@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import threading
 import time
 from collections import deque
@@ -151,7 +152,19 @@ class NodeLink:
         head = event_log.head_seq(conn, self.node_id)
         acked = outbox.acked_upto(conn, self.node_id)  # a city holding less went back
         bd_seq = self.transport.connection_epoch()  # the will of this connection names it too
-        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION, bd_seq, acked)
+        _, _, oldest = outbox.pending_event_stats(conn, self.node_id)
+        files, _, _ = outbox.pending_blob_stats(conn)
+        return wire.Birth(
+            self.node_id,
+            self.started_at,
+            head,
+            SOFTWARE_VERSION,
+            bd_seq,
+            acked,
+            disk_free=shutil.disk_usage(self.rt.data_dir).free,
+            pending_files=files,
+            oldest_pending_at=oldest,
+        )
 
     def _say_goodbye(self) -> None:
         """A clean stop sends its death itself (Sparkplug's explicit NDEATH): the broker
