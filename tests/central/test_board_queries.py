@@ -85,12 +85,10 @@ def _counted(store: CentralStore, node: str | None) -> dict[str, Counts]:
 def test_each_nodes_figures_are_the_rules_figures(filled: CentralStore, node: str) -> None:
     counted = _counted(filled, node)
     assert set(counted) == {node}  # asked for one node: no other node's row
-    expected = _expected(compute(_states(node), START, END, NOW))
-    assert {k: counted[node].get(k) for k in expected} == expected
-    assert (
-        counted[node].progress_rate
-        == compute(_states(node), START, END, NOW).national.progress_rate
-    )  # type: ignore[union-attr]
+    stats = compute(_states(node), START, END, NOW)
+    assert {k: counted[node].get(k) for k in _expected(stats)} == _expected(stats)
+    assert stats.national is not None
+    assert counted[node].progress_rate == stats.national.progress_rate
 
 
 def test_the_citys_figures_are_the_sum_and_the_rules_figures(filled: CentralStore) -> None:
