@@ -7,12 +7,12 @@ computed here, from the counts, the way ``rules/indicators.py`` and
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import msgspec
 
 from central.store import NodeRow
-from rules.clock import from_utc_iso
+from rules.clock import OFFICE_TZ, from_utc_iso, to_utc_iso
 
 #: The board's counts for one day, in the order the board shows them.
 TODAY_FIGURES = (
@@ -146,3 +146,10 @@ class FigureDossier(msgspec.Struct, frozen=True):
     received_at: str | None
     due_at: str | None
     finished_at: str | None
+
+
+def office_day(now: datetime) -> tuple[date, str, str]:
+    """Today in the office's time zone, and its bounds in UTC (the board's "today")."""
+    today = now.astimezone(OFFICE_TZ).date()
+    start = datetime(today.year, today.month, today.day, tzinfo=OFFICE_TZ)
+    return today, to_utc_iso(start), to_utc_iso(start + timedelta(days=1))

@@ -4,18 +4,18 @@ each a link to the dossiers it counts. A commune-viewer's board has its own row 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from central.board import TODAY_FIGURES, Board, BoardRow
+from central.board import TODAY_FIGURES, Board, BoardRow, office_day
 from central.runtime import CentralRuntime
 from central.scope import node_filter
 from rules.actor import Actor
-from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
+from rules.clock import to_utc_iso, utc_now
 from rules.permissions import Operation, require
 from web.city_pages.figure_links import LABELS, figure_url
 from web.city_pages.navigation import city_page
@@ -41,13 +41,6 @@ NODE_HEADINGS = (
     vi("Lệch dữ liệu"),
     vi("Dung lượng trống"),
 )
-
-
-def office_day(now: datetime) -> tuple[date, str, str]:
-    """Today in the office's time zone, and its bounds in UTC."""
-    today = now.astimezone(OFFICE_TZ).date()
-    start = datetime(today.year, today.month, today.day, tzinfo=OFFICE_TZ)
-    return today, to_utc_iso(start), to_utc_iso(start + timedelta(days=1))
 
 
 def read_board(central: CentralRuntime, actor: Actor, now: datetime) -> tuple[date, Board]:
