@@ -1,8 +1,11 @@
-"""Migration 008: the accounts tables (registered in node.schema's ordered list)."""
+"""The accounts tables: at a node in its own database (migrations 008 and 011 of
+node.schema's ordered list), at the city in ``accounts.sqlite3`` (``CITY_MIGRATIONS``)."""
 
 from __future__ import annotations
 
 import apsw
+
+from storage.migrations import Migration
 
 
 def m008_accounts(conn: apsw.Connection) -> None:
@@ -43,3 +46,16 @@ def m008_accounts(conn: apsw.Connection) -> None:
         CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
         """
     )
+
+
+def m011_user_node(conn: apsw.Connection) -> None:
+    # The one node a commune-viewer (at the city) may see; NULL for every other account,
+    # and for every account of a node, which has the column only to share the code.
+    conn.execute("ALTER TABLE users ADD COLUMN node_id TEXT")
+
+
+# The city's accounts database holds nothing else, so its list starts at 001.
+CITY_MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_accounts", m008_accounts),
+    ("002_user_node", m011_user_node),
+]

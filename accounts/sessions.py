@@ -12,15 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from accounts.users import User, row_to_user
+from accounts.users import User, row_to_user, user_columns
 from rules.clock import from_utc_iso, to_utc_iso, utc_now
 from storage.db import Database
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen is written at most this often per session
-_USER_COLUMNS = (
-    "u.id, u.display_name, u.roles, u.language, u.disabled, u.failed_count, u.locked_until, "
-    "u.created_at"
-)
+_USER_COLUMNS = user_columns("u")
 
 
 @dataclass(frozen=True)

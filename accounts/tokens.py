@@ -12,7 +12,7 @@ from datetime import timedelta
 import msgspec
 
 from accounts.sessions import digest
-from accounts.users import User, check_name, find, row_to_user
+from accounts.users import User, check_name, find, row_to_user, user_columns
 from rules.actor import Actor
 from rules.clock import from_utc_iso, to_utc_iso, utc_now
 from rules.errors import DossierError, NotFound
@@ -21,10 +21,7 @@ from storage.db import Database
 
 PREFIX = "mcu_"  # recognisable in a leaked file or a log; the rest is 256 random bits
 TOUCH_EVERY = timedelta(minutes=1)
-_USER_COLUMNS = (
-    "u.id, u.display_name, u.roles, u.language, u.disabled, u.failed_count, u.locked_until, "
-    "u.created_at"
-)
+_USER_COLUMNS = user_columns("u")
 
 
 class TokenInfo(msgspec.Struct, frozen=True):

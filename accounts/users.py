@@ -14,6 +14,7 @@ import apsw
 import msgspec
 
 from accounts import passwords
+from accounts.sites import NODE_SITE, AccountSite, check_site
 from rules.actor import Actor, Role
 from rules.clock import to_utc_iso, utc_now
 from rules.errors import DossierError, NotFound
@@ -24,7 +25,23 @@ log = logging.getLogger("motcua.accounts")
 
 USER_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 LANGUAGES = ("vi", "en")
-_COLUMNS = "id, display_name, roles, language, disabled, failed_count, locked_until, created_at"
+_FIELDS = (
+    "id",
+    "display_name",
+    "roles",
+    "language",
+    "disabled",
+    "failed_count",
+    "locked_until",
+    "created_at",
+    "node_id",
+)
+_COLUMNS = ", ".join(_FIELDS)
+
+
+def user_columns(alias: str) -> str:
+    """The columns :func:`row_to_user` reads, of the ``users`` table named ``alias``."""
+    return ", ".join(f"{alias}.{name}" for name in _FIELDS)
 
 
 class User(msgspec.Struct, frozen=True):
@@ -36,9 +53,12 @@ class User(msgspec.Struct, frozen=True):
     failed_count: int
     locked_until: str | None
     created_at: str
+    node_id: str | None = None  # a commune-viewer's one node (accounts.sites)
 
     def actor(self) -> Actor:
-        return Actor(self.id, self.display_name or self.id, frozenset(self.roles))
+        return Actor(
+            self.id, self.display_name or self.id, frozenset(self.roles), node_scope=self.node_id
+        )
 
     def locked_at(self, now_iso: str) -> bool:
         return self.locked_until is not None and self.locked_until > now_iso
@@ -84,6 +104,7 @@ def row_to_user(row: tuple[object, ...]) -> User:
         failed_count=int(row[5]),  # type: ignore[call-overload]
         locked_until=None if row[6] is None else str(row[6]),
         created_at=str(row[7]),
+        node_id=None if row[8] is None else str(row[8]),
     )
 
 
@@ -113,12 +134,19 @@ def add(
     password: str,
     display_name: str = "",
     language: str = "vi",
+    *,
+    site: AccountSite = NODE_SITE,
+    node_id: str | None = None,
 ) -> User:
+    """A new account at ``site`` (its roles; a commune-viewer's ``node_id``)."""
     require(actor, Operation.MANAGE_ACCOUNTS)
     check_name(name)
-    parse_roles(roles)  # bad input is refused before the slow hash
+    roles = list(roles)
+    check_site(site, parse_roles(roles), node_id)  # bad input is refused before the slow hash
     password_hash = passwords.hash_password(password)
-    return add_hashed(db, actor, name, roles, password_hash, display_name, language)
+    return add_hashed(
+        db, actor, name, roles, password_hash, display_name, language, site=site, node_id=node_id
+    )
 
 
 def add_hashed(
@@ -129,11 +157,15 @@ def add_hashed(
     password_hash: str,
     display_name: str = "",
     language: str = "vi",
+    *,
+    site: AccountSite = NODE_SITE,
+    node_id: str | None = None,
 ) -> User:
     """:func:`add` with the password already hashed (argon2id, by passwords.hash_password)."""
     require(actor, Operation.MANAGE_ACCOUNTS)
     user_id = check_name(name)
     role_list = parse_roles(roles)
+    node = check_site(site, role_list, node_id)
     display = " ".join(display_name.split())
     if len(display) > 200:
         raise DossierError("the display name is longer than 200 characters", "display_name")
@@ -145,11 +177,17 @@ def add_hashed(
             raise DossierError(f"a user named {user_id!r} already exists", "user")
         conn.execute(
             "INSERT INTO users (id, display_name, roles, language, password_hash, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (user_id, display, " ".join(role_list), language, password_hash, now, now),
+            "updated_at, node_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (user_id, display, " ".join(role_list), language, password_hash, now, now, node),
         )
         user = _existing(conn, user_id)
-    log.info("user_added user=%r roles=%s by=%r", user_id, ",".join(role_list), actor.user_id)
+    log.info(
+        "user_added user=%r roles=%s node=%s by=%r",
+        user_id,
+        ",".join(role_list),
+        node or "-",
+        actor.user_id,
+    )
     return user
 
 

@@ -244,8 +244,10 @@ def run(url: str, n: int) -> dict[str, Any]:
         "query_without_004_indexes": bare,
         "index_speed_up": bare["p95_ms"] / query["p95_ms"],
     }
-    print(f"board rows: {figures['rows']}, open dossiers: {figures['open_dossiers']}, "
-          f"received today: {figures['received_today']}")
+    print(
+        f"board rows: {figures['rows']}, open dossiers: {figures['open_dossiers']}, "
+        f"received today: {figures['received_today']}"
+    )
     print(f"{'':34} {'p50 ms':>9} {'p95 ms':>9}")
     print(f"{'query (store.board)':34} {query['p50_ms']:9.1f} {query['p95_ms']:9.1f}")
     print(f"{'query without 004 indexes':34} {bare['p50_ms']:9.1f} {bare['p95_ms']:9.1f}")

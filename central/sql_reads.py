@@ -129,3 +129,12 @@ def missing_files(tx: Tx, node_id: str, limit: int) -> list[tuple[str, int]]:
             str(r[0]) for r in tx.rows(f"SELECT sha256 FROM blobs WHERE sha256 IN ({marks})", part)
         }
     return [(sha, named[sha]) for sha in shas if sha not in held][:limit]
+
+
+def node_names_file(tx: Tx, node_id: str, sha256: str) -> bool:
+    """Whether one of the node's document events names the file ``sha256``."""
+    for event in select_events(tx, "node_id = ? AND kind = ?", (node_id, "document_attached")):
+        body = decode_body(event.body)
+        if isinstance(body, DocumentAttached) and body.sha256 == sha256:
+            return True
+    return False

@@ -202,6 +202,10 @@ class SqlCentralStore(ABC):
         with self._read() as tx:
             return sql_reads.missing_files(tx, node_id, limit)
 
+    def node_names_file(self, node_id: str, sha256: str) -> bool:
+        with self._read() as tx:
+            return sql_reads.node_names_file(tx, node_id, sha256)
+
     def record_blob(self, sha256: str, size: int, at: str) -> None:
         with self._write(None) as tx:
             tx.run(

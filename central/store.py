@@ -232,6 +232,9 @@ class CentralStore(Protocol):
     # (sha256, size) of up to ``limit`` files the node's held events name and no row holds.
     def missing_files(self, node_id: str, limit: int) -> list[tuple[str, int]]: ...
 
+    # Whether a document event of the node names this file (a commune-viewer's files).
+    def node_names_file(self, node_id: str, sha256: str) -> bool: ...
+
     # Record a verified file (its bytes are already durable in the blob directory).
     def record_blob(self, sha256: str, size: int, at: str) -> None: ...
 

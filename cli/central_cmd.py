@@ -14,14 +14,19 @@ from typing import Any, TypeVar
 
 import click
 
+from accounts.sites import CITY_SITE
 from central.store import StoreError
+from cli.central_accounts import city_accounts
 from cli.common import fail, operator
 from cli.digest_cmd import digest_cmd
 from cli.logging_setup import configure_logging
+from cli.token_cmd import token_commands
+from cli.user_cmd import AccountsCli, user_commands
 from rules.reference_entries import ImportFileError, read_calendar, read_catalog
 from settings import city as config_mod
 from settings.loading import ConfigError
 from settings.node import default_data_dir
+from storage.db import DatabaseError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +46,12 @@ def central_dir_option(func: F) -> F:
 @click.group("central")
 def central_group() -> None:
     """The city data centre: receive every commune node's events and files."""
+
+
+# The city's accounts (accounts.sqlite3): the node's account commands, the city's roles.
+CITY_ACCOUNTS = AccountsCli(CITY_SITE, city_accounts, central_dir_option, "the city's")
+central_group.add_command(user_commands(CITY_ACCOUNTS))
+central_group.add_command(token_commands(CITY_ACCOUNTS))
 
 
 def initialise(
@@ -146,10 +157,7 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
         broker = config_mod.broker_address(
             runtime.config, data_dir, str(data_dir / config_mod.CONFIG_NAME)
         )
-    except ConfigError as exc:
-        fail(str(exc))
-        return
-    except StoreError as exc:
+    except (ConfigError, StoreError, DatabaseError) as exc:
         fail(str(exc))
         return
     configure_logging()

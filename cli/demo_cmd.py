@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.common import fail
-from cli.demo_accounts import create_demo_accounts, describe
+from cli.demo_accounts import create_demo_accounts, describe, describe_city
 from cli.demo_stack import DemoError, start_broker, start_central, stop_all
 from cli.init_cmd import initialise
 from cli.serve_cmd import serve_node
@@ -112,8 +112,11 @@ def demo_cmd(data_dir: Path, host: str, port: int, central_port: int, broker_por
     for line in describe(data_dir):
         click.echo(line)
     click.echo(
-        f"city data centre: http://127.0.0.1:{central_port}/api/v1/nodes "
+        f"city data centre: pages http://127.0.0.1:{central_port}/login, API "
+        f"http://127.0.0.1:{central_port}/api/v1/nodes "
         f"(OpenAPI http://127.0.0.1:{central_port}/schema)"
     )
+    for line in describe_city(data_dir):
+        click.echo(line)
     click.echo("Ctrl+C stops all three")
     serve_node(rt, host, port, log_level="warning", on_shutdown=[stop_all])

@@ -93,9 +93,16 @@ def start_broker(root: Path, port: int) -> subprocess.Popen[bytes]:
 def start_central(root: Path, broker_url: str, port: int) -> subprocess.Popen[bytes]:
     central_dir = root / "central"
     if not (central_dir / "central.toml").exists():
+        from central.accounts_db import open_accounts
         from cli.central_cmd import initialise
+        from cli.demo_accounts import create_city_demo_accounts
 
         initialise(central_dir, broker_url)
+        accounts_db = open_accounts(central_dir)  # before serve opens it too
+        try:
+            create_city_demo_accounts(accounts_db, root)
+        finally:
+            accounts_db.close()
     log = root / "central.log"
     process = _spawn(
         [

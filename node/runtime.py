@@ -10,6 +10,7 @@ from pathlib import Path
 
 import apsw
 
+from accounts.sites import NODE_SITE, AccountSite
 from node.reference_cache import ReferenceCache
 from node.schema import migrate
 from settings import node as config_mod
@@ -41,6 +42,10 @@ class NodeRuntime:
     @property
     def auth_settings(self) -> AuthSettings:
         return self.config.auth
+
+    @property
+    def account_site(self) -> AccountSite:
+        return NODE_SITE
 
     def close(self) -> None:
         self.db.close()

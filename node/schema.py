@@ -12,7 +12,7 @@ import hashlib
 
 import apsw
 
-from accounts.schema import m008_accounts
+from accounts.schema import m008_accounts, m011_user_node
 from node import indicator_facts
 from storage.dossier_rows import EXACT_APPOINTMENT_SQL, RECEIVED_ORDER_SQL
 from storage.migrations import Migration, apply_migrations
@@ -312,6 +312,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("008_accounts", m008_accounts),
     ("009_staff_list_indexes", m009_staff_list_indexes),
     ("010_indicator_facts", indicator_facts.create_table),
+    ("011_user_node", m011_user_node),
 ]
 
 

@@ -21,6 +21,7 @@ from settings.office_hours import OfficeHoursSettings, check_office_periods
 
 CONFIG_NAME = "central.toml"
 DATABASE_NAME = "central.sqlite3"
+ACCOUNTS_DATABASE_NAME = "accounts.sqlite3"  # central.accounts_db
 BLOBS_DIR = "blobs"
 
 _NAME_RE = re.compile(r"\A[a-z0-9][a-z0-9-]{0,62}\Z")

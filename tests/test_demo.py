@@ -11,14 +11,15 @@ from pathlib import Path
 
 import httpx
 
-from cli.demo_accounts import TOKEN_FILE
+from cli.demo_accounts import CITY_TOKEN_FILE, TOKEN_FILE
 from tests.support.live_node import free_port
 from tests.support.wait import wait_until
 
 
-def _get(url: str) -> httpx.Response | None:
+def _get(url: str, token: str = "") -> httpx.Response | None:
+    headers = {"Authorization": f"Bearer {token.strip()}"} if token else {}
     try:
-        return httpx.get(url, timeout=2)
+        return httpx.get(url, headers=headers, timeout=2)
     except httpx.HTTPError:
         return None
 
@@ -49,7 +50,10 @@ def test_demo_runs_node_and_city_and_stops_cleanly(tmp_path: Path) -> None:
     try:
 
         def replicated() -> bool:
-            nodes = _get(f"http://127.0.0.1:{city_port}/api/v1/nodes")
+            token_file = tmp_path / "demo" / CITY_TOKEN_FILE
+            if not token_file.exists():
+                return False
+            nodes = _get(f"http://127.0.0.1:{city_port}/api/v1/nodes", token_file.read_text())
             if nodes is None or nodes.status_code != 200 or not nodes.json():
                 return False
             node = nodes.json()[0]
@@ -66,6 +70,11 @@ def test_demo_runs_node_and_city_and_stops_cleanly(tmp_path: Path) -> None:
         ).json()
         assert page["total"] == 6
         assert "commune node demo-xa-1" in log.read_text()
+        city_token = (tmp_path / "demo" / CITY_TOKEN_FILE).read_text().strip()
+        assert city_token in log.read_text()
+        assert "thanhpho (admin)" in log.read_text()
+        city_anonymous = _get(f"http://127.0.0.1:{city_port}/api/v1/nodes")
+        assert city_anonymous is not None and city_anonymous.status_code == 401
     finally:
         demo.send_signal(signal.SIGTERM)
         demo.wait(timeout=30)

@@ -33,14 +33,9 @@ def replicate(runtime: CentralRuntime, node: FakeNode, first: int = 1) -> None:
     assert isinstance(out[0].message, wire.EventAck), out
 
 
-def act(
-    api: Client, dossier_id: str, action: str, user: str = "so-tu-phap", **extra: object
-) -> object:
-    return api.post(
-        f"/api/v1/dossiers/{dossier_id}/transitions",
-        json={"action": action, **extra},
-        headers={"X-Actor": user},
-    )
+def act(api: Client, dossier_id: str, action: str, **extra: object) -> object:
+    """As ``api``'s account: the administrator so-tu-phap (tests/support/city_fixtures)."""
+    return api.post(f"/api/v1/dossiers/{dossier_id}/transitions", json={"action": action, **extra})
 
 
 def test_a_city_transition_is_a_central_event_that_goes_down_to_the_node(

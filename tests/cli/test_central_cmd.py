@@ -30,7 +30,8 @@ NODE = "xa-an-binh"
 
 
 class LiveCentral:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, token: str) -> None:
+        self.headers = {"Authorization": f"Bearer {token}"}
         self.port = free_port()
         self.log = data_dir.parent / "central-serve.log"
         with open(self.log, "ab") as log:
@@ -42,7 +43,7 @@ class LiveCentral:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def get(self, path: str) -> Any:
-        return httpx.get(self.url + path, timeout=5).json()
+        return httpx.get(self.url + path, headers=self.headers, timeout=5).json()
 
     def ready(self) -> bool:
         if self.process.poll() is not None:
@@ -67,7 +68,14 @@ class LiveCentral:
 def live_central(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[LiveCentral]:
     city = tmp_path / "city"
     initialise(city, f"mqtt://{mosquitto.host}:{mosquitto.port}")
-    central = LiveCentral(city)
+    # The city's administrator and a token, made with the commands an operator runs.
+    runner = CliRunner()
+    add = ["central", "user", "add", "so-noi-vu", "--role", "admin", "--data-dir", str(city)]
+    added = runner.invoke(cli, add, input="mat-khau-so-noi-vu\n")
+    assert added.exit_code == 0, added.output
+    made = runner.invoke(cli, ["central", "token", "create", "so-noi-vu", "--data-dir", str(city)])
+    assert made.exit_code == 0, made.output
+    central = LiveCentral(city, made.output.strip())
     try:
         wait_until(central.ready, timeout=30, interval=0.1, what="central serve to subscribe")
         yield central
@@ -88,7 +96,7 @@ def test_serve_receives_answers_and_sends_city_events_down(
     response = httpx.post(
         f"{live_central.url}/api/v1/dossiers/{dossier}/transitions",
         json={"action": "start"},
-        headers={"X-Actor": "so-noi-vu"},
+        headers=live_central.headers,
         timeout=5,
     )
     assert response.status_code == 201, response.text

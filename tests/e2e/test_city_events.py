@@ -30,7 +30,10 @@ def test_concurrent_transitions_are_both_kept_and_flagged(
             dossier = node_api.post("/api/v1/dossiers", json=create_body()).json()
             wait_until(
                 lambda: (
-                    httpx.get(f"{central.url}/api/v1/dossiers/{dossier['id']}").status_code == 200
+                    httpx.get(
+                        f"{central.url}/api/v1/dossiers/{dossier['id']}", headers=central.headers
+                    ).status_code
+                    == 200
                 ),
                 timeout=30,
                 what="the dossier at the city",
@@ -43,13 +46,15 @@ def test_concurrent_transitions_are_both_kept_and_flagged(
             city = httpx.post(
                 f"{central.url}/api/v1/dossiers/{dossier['id']}/transitions",
                 json={"action": "request_supplement", "note": "Sở yêu cầu bổ sung"},
-                headers={"X-Actor": "so-tu-phap"},
+                headers=central.headers,
             )
             assert city.status_code == 201, city.text
             sender.start()
             wait_converged(node_dir, central, NODE, timeout=60)
             at_node = node_api.get(f"/api/v1/dossiers/{dossier['id']}").json()
-        at_city = httpx.get(f"{central.url}/api/v1/dossiers/{dossier['id']}").json()
+        at_city = httpx.get(
+            f"{central.url}/api/v1/dossiers/{dossier['id']}", headers=central.headers
+        ).json()
         # Both events are in both logs, and the dossier is flagged, identically.
         actions = [e["body"].get("action") for e in at_node["events"]]
         assert "start" in actions and "request_supplement" in actions
@@ -76,13 +81,19 @@ def test_city_refuses_an_illegal_transition(tmp_path: Path, broker: Mosquitto) -
         with api_client(rt) as node_api:
             dossier = node_api.post("/api/v1/dossiers", json=create_body()).json()
         wait_until(
-            lambda: httpx.get(f"{central.url}/api/v1/dossiers/{dossier['id']}").status_code == 200,
+            lambda: (
+                httpx.get(
+                    f"{central.url}/api/v1/dossiers/{dossier['id']}", headers=central.headers
+                ).status_code
+                == 200
+            ),
             timeout=30,
             what="the dossier at the city",
         )
         bad = httpx.post(
             f"{central.url}/api/v1/dossiers/{dossier['id']}/transitions",
             json={"action": "return_result"},
+            headers=central.headers,
         )
         assert bad.status_code == 409
         report = wait_converged(node_dir, central, NODE, timeout=60)

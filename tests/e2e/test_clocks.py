@@ -33,7 +33,6 @@ from tests.support.replication import (
 from tests.support.wait import wait_until
 
 NODE = "xa-clock"
-CITY_STAFF = {"X-Actor": "so-tu-phap"}
 FIVE_YEARS = 5 * 365 * 86400
 
 
@@ -90,11 +89,16 @@ def test_a_node_ten_minutes_behind_folds_like_the_city(tmp_path: Path, broker: M
         assert made.status_code == 201, made.text
         dossier = made.json()["id"]
         wait_until(
-            lambda: httpx.get(f"{central.url}/api/v1/dossiers/{dossier}").status_code == 200,
+            lambda: (
+                httpx.get(
+                    f"{central.url}/api/v1/dossiers/{dossier}", headers=central.headers
+                ).status_code
+                == 200
+            ),
             timeout=30,
             what="the dossier at the city",
         )
-        started = _move(central.url, dossier, "start", CITY_STAFF)  # the city: 2 -> 4
+        started = _move(central.url, dossier, "start", central.headers)  # the city: 2 -> 4
         assert started.status_code == 201, started.text
         wait_until(
             lambda: _get(node, f"/api/v1/dossiers/{dossier}")["status"] == 4,
@@ -105,7 +109,9 @@ def test_a_node_ten_minutes_behind_folds_like_the_city(tmp_path: Path, broker: M
         assert asked.status_code == 201, asked.text
         wait_converged(node_dir, central, NODE, timeout=60)  # digests cover the dossiers
         at_node = _get(node, f"/api/v1/dossiers/{dossier}")
-        at_city = httpx.get(f"{central.url}/api/v1/dossiers/{dossier}").json()
+        at_city = httpx.get(
+            f"{central.url}/api/v1/dossiers/{dossier}", headers=central.headers
+        ).json()
         assert at_node["status"] == at_city["status"] == 5
         assert at_node["conflicts"] == at_city["conflicts"] == []
         times = {e["body"].get("action"): e["recorded_at"] for e in at_node["events"]}

@@ -53,10 +53,12 @@ def test_long_offline_backlog_converges(tmp_path: Path, broker: Mosquitto) -> No
         report = wait_converged(node_dir, central, NODE, timeout=240)
         assert report.node_events >= 10_000
         assert report.central_events == report.node_events
-        nodes = httpx.get(f"{central.url}/api/v1/nodes").json()
+        nodes = httpx.get(f"{central.url}/api/v1/nodes", headers=central.headers).json()
         mine = next(n for n in nodes if n["node_id"] == NODE)
         assert mine["online"] is True
-        stats = httpx.get(f"{central.url}/api/v1/stats", params={"node": NODE}).json()
+        stats = httpx.get(
+            f"{central.url}/api/v1/stats", params={"node": NODE}, headers=central.headers
+        ).json()
         assert stats["received"] == 2500
     finally:
         sender.stop()

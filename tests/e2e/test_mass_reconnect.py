@@ -64,7 +64,9 @@ def test_every_birth_and_batch_of_a_mass_reconnect_reaches_the_city(
                 client.publish_nowait(*node.batch(first, last))
 
         def city_nodes() -> dict[str, dict[str, object]]:
-            rows = httpx.get(f"{central.url}/api/v1/nodes", timeout=10).json()
+            rows = httpx.get(
+                f"{central.url}/api/v1/nodes", headers=central.headers, timeout=10
+            ).json()
             return {str(r["node_id"]): r for r in rows}
 
         def all_held() -> bool:

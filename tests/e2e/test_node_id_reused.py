@@ -66,7 +66,9 @@ def test_a_node_id_on_two_machines_is_refused_and_flagged_not_fought_over(
         new = sync_proc(new_dir).start()
         # The new machine's events are refused, with an alarm there and at the city.
         wait_until(lambda: _alarm(new_dir) == "log_diverged", timeout=30, what="the alarm")
-        row = httpx.get(f"{central.url}/api/v1/nodes/{NODE}", timeout=5).json()
+        row = httpx.get(
+            f"{central.url}/api/v1/nodes/{NODE}", headers=central.headers, timeout=5
+        ).json()
         assert row["diverged_at"] is not None  # the city flags the node for an operator
         assert _alarm(old_dir) is None  # the machine whose log the city holds goes on
         for proc in (old, new):  # neither took the connection from the other

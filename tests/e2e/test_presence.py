@@ -26,7 +26,7 @@ FAST = {"ack_timeout_seconds": "2.0"}
 
 
 def city_row(central: Central) -> dict[str, Any]:
-    response = httpx.get(f"{central.url}/api/v1/nodes/{NODE}", timeout=5)
+    response = httpx.get(f"{central.url}/api/v1/nodes/{NODE}", headers=central.headers, timeout=5)
     return dict(response.json()) if response.status_code == 200 else {}
 
 

@@ -13,7 +13,7 @@ from node.dossier_service import attach_document, receive
 from node.runtime import open_node
 from rules.permissions import seeding_machine
 from tests.support.mosquitto import Mosquitto
-from tests.support.replication import REQUEST, make_central, make_node, sync_proc
+from tests.support.replication import REQUEST, Central, make_central, make_node, sync_proc
 from tests.support.wait import wait_until
 
 NODE = "xa-priority"
@@ -43,16 +43,16 @@ def test_dossier_overtakes_a_large_file(tmp_path: Path, broker: Mosquitto) -> No
         )
         sender.start()
         started = time.monotonic()
-        wait_until(lambda: _seen(central.url, first.id), timeout=30, what="the first dossier")
+        wait_until(lambda: _seen(central, first.id), timeout=30, what="the first dossier")
         time.sleep(2.0)  # the file is now well under way
         urgent = receive(rt, REQUEST, seeding_machine("test"))
         created = time.monotonic()
-        wait_until(lambda: _seen(central.url, urgent.id), timeout=30, what="the urgent dossier")
+        wait_until(lambda: _seen(central, urgent.id), timeout=30, what="the urgent dossier")
         overtook = time.monotonic() - created
         assert overtook < 5.0, f"the dossier waited {overtook:.1f}s behind the file"
-        assert not _file_held(central.url, blob.sha256), "the file finished first: no overlap"
+        assert not _file_held(central, blob.sha256), "the file finished first: no overlap"
         # The cap holds for the whole transfer: 12 MB at 1 MB/s takes at least ~10 s.
-        wait_until(lambda: _file_held(central.url, blob.sha256), timeout=90, what="the file")
+        wait_until(lambda: _file_held(central, blob.sha256), timeout=90, what="the file")
         assert time.monotonic() - started > 10.0
     finally:
         rt.close()
@@ -60,9 +60,11 @@ def test_dossier_overtakes_a_large_file(tmp_path: Path, broker: Mosquitto) -> No
         central.proc.stop()
 
 
-def _seen(url: str, dossier_id: str) -> bool:
-    return httpx.get(f"{url}/api/v1/dossiers/{dossier_id}").status_code == 200
+def _seen(central: Central, dossier_id: str) -> bool:
+    url = f"{central.url}/api/v1/dossiers/{dossier_id}"
+    return httpx.get(url, headers=central.headers).status_code == 200
 
 
-def _file_held(url: str, sha256: str) -> bool:
-    return httpx.get(f"{url}/api/v1/documents/{sha256}").status_code == 200
+def _file_held(central: Central, sha256: str) -> bool:
+    url = f"{central.url}/api/v1/documents/{sha256}"
+    return httpx.get(url, headers=central.headers).status_code == 200

@@ -88,7 +88,9 @@ def test_a_slow_uplink_drains_once_and_a_new_dossier_is_not_held_back(
         assert not file_done_first
         queued = max(MIN_FLIGHT_BYTES, rate * FLIGHT_SECONDS)
         assert ahead <= 3 * queued + 16 * 1024, (ahead, queued)
-        counters = httpx.get(f"{central.url}/api/v1/receiver", timeout=10).json()["process"]
+        counters = httpx.get(
+            f"{central.url}/api/v1/receiver", headers=central.headers, timeout=10
+        ).json()["process"]
         # No real loss on this link: fewer duplicates than one window of events.
         assert counters.get("events_duplicate", 0) < BATCH_EVENTS * WINDOW, counters
     finally:

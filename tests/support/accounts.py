@@ -23,7 +23,7 @@ PASSWORD = "mat-khau-thu-nghiem"
 
 
 @functools.cache
-def _password_hash() -> str:
+def password_hash() -> str:
     return passwords.hash_password(PASSWORD)
 
 
@@ -34,7 +34,7 @@ def make_user(db: Database, name: str, *roles: Role, display_name: str = "") -> 
     if found is not None:
         return found
     return users.add_hashed(
-        db, operator("test"), name, chosen, _password_hash(), display_name or name
+        db, operator("test"), name, chosen, password_hash(), display_name or name
     )
 
 

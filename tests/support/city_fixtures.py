@@ -1,5 +1,8 @@
 """City fixtures: stores of both kinds (SQLite and a real PostgreSQL), a handler, a runtime
-and the city API, for the city's tests and its web front door's.
+(with its accounts database) and the city API, for the city's tests and its web front door's.
+
+``api`` is the city's app as a script sees it: authenticated by an API token of the
+province administrator ``so-tu-phap`` (tests/support/city_client.py for other roles).
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from central.accounts_db import open_accounts
 from central.blob_receiver import BlobReceiver
 from central.message_handler import MessageHandler
 from central.postgres_store import PostgresCentralStore
 from central.runtime import CentralRuntime
 from central.sqlite_store import SqliteCentralStore
 from central.store import CentralStore
+from rules.actor import Role
 from settings import city as config_mod
 from web.city_api.app import create_central_app
 
@@ -63,15 +68,33 @@ def sqlite_handler(sqlite_store: CentralStore, tmp_path: Path) -> MessageHandler
     return make_handler(sqlite_store, tmp_path / "blobs")
 
 
-@pytest.fixture
-def runtime(store: CentralStore, tmp_path: Path) -> CentralRuntime:
-    """A city runtime over both store kinds, without a config file or a broker."""
+def make_runtime(store: CentralStore, tmp_path: Path) -> Iterator[CentralRuntime]:
     cfg = config_mod.CentralConfig(broker=config_mod.BrokerSettings(url="mqtt://127.0.0.1:1"))
     handler = make_handler(store, tmp_path / "blobs")
-    return CentralRuntime(tmp_path, cfg, store, handler.blobs, handler)
+    accounts_db = open_accounts(tmp_path)
+    try:
+        yield CentralRuntime(tmp_path, cfg, store, handler.blobs, handler, accounts_db)
+    finally:
+        accounts_db.close()
+
+
+@pytest.fixture
+def runtime(store: CentralStore, tmp_path: Path) -> Iterator[CentralRuntime]:
+    """A city runtime over both store kinds, without a config file or a broker."""
+    yield from make_runtime(store, tmp_path)
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_store: CentralStore, tmp_path: Path) -> Iterator[CentralRuntime]:
+    """A city runtime over SQLite only (access tests that do not depend on the store)."""
+    yield from make_runtime(sqlite_store, tmp_path)
 
 
 @pytest.fixture
 def api(runtime: CentralRuntime) -> Iterator[TestClient[Litestar]]:
+    from tests.support.city_client import city_token
+
+    token = city_token(runtime, "so-tu-phap", Role.ADMIN)
     with TestClient(app=create_central_app(runtime)) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
         yield client

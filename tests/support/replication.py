@@ -22,12 +22,17 @@ import apsw
 import httpx
 import psycopg
 
+from accounts import tokens, users
+from accounts.sites import CITY_SITE
+from central.accounts_db import open_accounts
+from cli.common import operator
 from cli.init_cmd import initialise
 from node.dossier_service import PersonIn, ReceiveRequest, receive, transition
 from node.runtime import NodeRuntime, open_node
 from rules.lifecycle import Action
 from rules.permissions import seeding_machine
 from rules.transitions import TransitionRequest
+from tests.support.accounts import password_hash
 from tests.support.live_node import free_port
 from tests.support.wait import wait_until
 
@@ -98,17 +103,23 @@ class Central:
     port: int
     proc: Proc
     store_url: str = ""
+    token: str = ""  # an API token of the province administrator (CITY_ADMIN)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a script sends to the city's API: the administrator's token."""
+        return {"Authorization": f"Bearer {self.token}"}
 
     def another(self) -> Central:
         """A receiver process for this data centre (several can share the load)."""
         port = free_port()
         log = self.data_dir.parent / f"central-{port}.log"
         args = ["central", "serve", "--data-dir", str(self.data_dir), "--port", str(port)]
-        return Central(self.data_dir, port, Proc(args, log), self.store_url)
+        return Central(self.data_dir, port, Proc(args, log), self.store_url, self.token)
 
     def start(self, timeout: float = 30) -> Central:
         self.proc.start()
@@ -132,7 +143,24 @@ def make_central(root: Path, broker_url: str, store_url: str = "") -> Central:
         args += ["--store-url", store_url]
     result = motcua(*args)
     assert result.returncode == 0, result.stderr
-    return Central(data_dir, 0, Proc([], root / "central.log"), store_url).another()
+    token = city_admin_token(data_dir)
+    return Central(data_dir, 0, Proc([], root / "central.log"), store_url, token).another()
+
+
+CITY_ADMIN = "so-tu-phap"
+
+
+def city_admin_token(data_dir: Path) -> str:
+    """The city's administrator account CITY_ADMIN and an API token of it (in process: the
+    same accounts code ``motcua central user add`` and ``token create`` run)."""
+    db = open_accounts(data_dir)
+    try:
+        users.add_hashed(
+            db, operator("test"), CITY_ADMIN, ["admin"], password_hash(), site=CITY_SITE
+        )
+        return tokens.create(db, operator("test"), CITY_ADMIN, "tests")[1]
+    finally:
+        db.close()
 
 
 def make_node(

@@ -83,6 +83,6 @@ def live_city(
 def test_the_city_does_what_its_document_says(live_city: Central, tmp_path: Path) -> None:
     report_dir = tmp_path / "report"
     report_dir.mkdir()
-    result = run_schemathesis(live_city.url, report_dir)
+    result = run_schemathesis(live_city.url, report_dir, live_city.headers)
     assert_no_finding(result, live_city.proc.log())
     assert "Traceback" not in live_city.proc.log()

@@ -1,6 +1,11 @@
 """The administrator's accounts page (``/admin/accounts``): list, add, disable and enable,
 reset a password, unlock. Every change goes through accounts.users, which checks the
-``manage_accounts`` permission itself; the page only shows it to administrators."""
+``manage_accounts`` permission itself; the page only shows it to administrators.
+
+One page for a node and the city: the roles offered are the home's
+(``AccountsHome.account_site``), the frame is the site's (``frame``: the city's app mounts
+a subclass with its own), and the node field shows where a role needs one (commune-viewer).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from litestar.params import Body, FromQuery, PathParameter
 from litestar.response import Redirect, Template
 
 from accounts import passwords, users
+from accounts.sites import SCOPED_ROLES
 from rules.actor import Actor, Role
 from rules.errors import DossierError
 from rules.permissions import Operation, may
@@ -39,8 +45,10 @@ ROLE_LABELS = {
     Role.PROCESSING: vi("Chuyên viên xử lý"),
     Role.LEADER: vi("Lãnh đạo"),
     Role.ADMIN: vi("Quản trị"),
+    Role.CITY_VIEWER: vi("Xem mọi xã, phường"),
+    Role.COMMUNE_VIEWER: vi("Xem một xã, phường"),
 }
-FIELD_LABELS = {"user": "username", "role": "roles"}
+FIELD_LABELS = {"user": "username", "role": "roles", "node": "node_id"}
 
 
 @dataclass
@@ -50,6 +58,7 @@ class AddForm:
     password: str = ""
     language: str = "vi"
     roles: str | list[str] = field(default_factory=list)  # one checkbox ticked: a str
+    node_id: str = ""  # a commune-viewer's node (shown where the site has that role)
 
 
 @dataclass
@@ -57,13 +66,14 @@ class PasswordForm:
     password: str = ""
 
 
-def _forbidden(request: Request[Any, Any, Any], actor: Actor) -> Template:
-    return staff_page(request, "forbidden.html", actor=actor, status_code=403)
-
-
 class AccountsPage(Controller):
     path = PATH
     include_in_schema = False
+    # The site's page frame: the shared template with the site's menu.
+    frame = staticmethod(staff_page)
+
+    def _forbidden(self, request: Request[Any, Any, Any], actor: Actor) -> Template:
+        return self.frame(request, "forbidden.html", actor=actor, status_code=403)
 
     def _render(
         self,
@@ -76,13 +86,16 @@ class AccountsPage(Controller):
         done: str = "",
         status_code: int = 200,
     ) -> Template:
-        return staff_page(
+        site = accounts_home.account_site
+        return self.frame(
             request,
             "accounts.html",
             actor=actor,
             status_code=status_code,
             accounts=users.list_users(accounts_home.accounts_db, actor),
-            roles=[(r.value, ROLE_LABELS[r]) for r in ROLE_LABELS],
+            roles=[(r.value, ROLE_LABELS[r]) for r in ROLE_LABELS if r in site.roles],
+            all_role_labels={r.value: ROLE_LABELS[r] for r in ROLE_LABELS},
+            with_node=bool(site.roles & SCOPED_ROLES),
             values=values or {"language": "vi", "roles": []},
             errors=errors or {},
             done=DONE.get(done, ""),
@@ -98,7 +111,7 @@ class AccountsPage(Controller):
         done: FromQuery[str] = "",
     ) -> Template:
         if not may(actor, Operation.MANAGE_ACCOUNTS):
-            return _forbidden(request, actor)
+            return self._forbidden(request, actor)
         return self._render(request, accounts_home, actor, done=done)
 
     @post("/", name="auth:accounts_add", sync_to_thread=True, status_code=303)
@@ -110,7 +123,7 @@ class AccountsPage(Controller):
         data: Annotated[AddForm, Form],
     ) -> Template | Redirect:
         if not may(actor, Operation.MANAGE_ACCOUNTS):
-            return _forbidden(request, actor)
+            return self._forbidden(request, actor)
         roles = [data.roles] if isinstance(data.roles, str) else list(data.roles)
         try:
             users.add(
@@ -121,6 +134,8 @@ class AccountsPage(Controller):
                 data.password,
                 data.display_name,
                 data.language,
+                site=accounts_home.account_site,
+                node_id=data.node_id or None,
             )
         except DossierError as exc:
             name = FIELD_LABELS.get(exc.field or "", exc.field or "username")
@@ -145,7 +160,7 @@ class AccountsPage(Controller):
         work: Any,
     ) -> Template | Redirect:
         if not may(actor, Operation.MANAGE_ACCOUNTS):
-            return _forbidden(request, actor)
+            return self._forbidden(request, actor)
         try:
             work()
         except DossierError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from accounts.sites import AccountSite
 from settings.auth import AuthSettings
 from storage.db import Database
 
@@ -20,3 +21,6 @@ class AccountsHome(Protocol):
 
     @property
     def auth_settings(self) -> AuthSettings: ...
+
+    @property
+    def account_site(self) -> AccountSite: ...  # which roles its accounts may hold

@@ -1,8 +1,14 @@
-"""The city's JSON API (Litestar): nodes, every commune's dossiers, indicators, receiver.
+"""The city's app (Litestar): the JSON API (nodes, every commune's dossiers, indicators,
+receiver) and the city's pages, behind the same log-in door as a node's (web.auth).
 
 Controllers stay thin: they call the store or ``city_actions`` and return the node's own
 views (``web.json_api.schemas``) with the owning node added. Errors use the node's handlers,
 so a refused transition is 409 and a bad field is 400 with its name, as on the node.
+
+Access: nothing answers anonymously but ``/healthz``, ``/login``, ``/static/`` and the
+handlers declared ``opt={"public": True}``; every other route needs a city role
+(``view_city_guard``), writes their own operation, and a commune-viewer's reads are limited
+to its node by ``central.scope`` (another node's answers 404, as a missing one does).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import msgspec
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.middleware import DefineMiddleware
 from litestar.params import (
     FromQuery,
     JSONBody,
@@ -24,19 +31,30 @@ from litestar.response import File
 
 from central import city_actions
 from central.runtime import CentralRuntime
+from central.scope import no_such_node, node_filter, sees
 from central.store import DossierQuery, NodeRow, StoreError
 from rules import indicators
 from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
+from rules.permissions import Operation, require
 from rules.transitions import TransitionRequest
-from web.city_api.declared_actor import DECLARED_ACTOR_DEPENDENCY
+from web.auth.home import AccountsHome
+from web.auth.middleware import AuthMiddleware
+from web.auth.routes import AUTH_TEMPLATES, expire_sessions
+from web.auth.security_headers import add_security_headers
+from web.city_api.access import view_city_guard
+from web.city_pages.navigation import CITY_BRAND, CITY_NAV
+from web.city_pages.routes import CITY_PAGE_HANDLERS
+from web.city_pages.routes import TEMPLATES as CITY_TEMPLATES
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import HANDLERS
-from web.json_api.identity import CurrentActor
+from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
 from web.json_api.schemas import DossierOut, dossier_out
+from web.page_kit.rendering import template_config
+from web.staff_pages.error_pages import ERROR_TEMPLATES, for_pages
 
 Central = NamedDependency[CentralRuntime]
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
@@ -112,15 +130,20 @@ class NodeController(Controller):
     tags = ["nodes"]  # noqa: RUF012 - Litestar reads a plain list
 
     @get("/", name="nodes:list", responses=errors(503), sync_to_thread=True)
-    def list_nodes(self, central: Central) -> list[NodeOut]:
+    def list_nodes(self, central: Central, actor: CurrentActor) -> list[NodeOut]:
         counts = central.store.dossier_counts()
-        return [node_out(r, counts.get(r.node_id, (0, 0))) for r in central.store.list_nodes()]
+        return [
+            node_out(r, counts.get(r.node_id, (0, 0)))
+            for r in central.store.list_nodes()
+            if sees(actor, r.node_id)
+        ]
 
     @get("/{node_id:str}", name="nodes:get", responses=errors(400, 404, 503), sync_to_thread=True)
-    def get_node(self, node_id: TextId, central: Central) -> NodeOut:
+    def get_node(self, node_id: TextId, central: Central, actor: CurrentActor) -> NodeOut:
+        node_filter(actor, node_id)
         row = central.store.get_node(node_id)
         if row is None:
-            raise NotFound(f"no node {node_id!r} has replicated here")
+            raise no_such_node(node_id)
         return node_out(row, central.store.dossier_counts().get(node_id, (0, 0)))
 
 
@@ -132,6 +155,7 @@ class DossierController(Controller):
     def search(
         self,
         central: Central,
+        actor: CurrentActor,
         node: NodeFilter = None,
         q: SearchQuery = None,
         status: Annotated[int | None, QueryParameter(ge=1, le=10)] = None,
@@ -144,7 +168,7 @@ class DossierController(Controller):
     ) -> CentralDossierPage:
         now = utc_now()
         query = DossierQuery(
-            node=node or None,
+            node=node_filter(actor, node),
             q=q,
             status=status,
             received_from=parse_bound(from_, "from", end=False),
@@ -165,9 +189,11 @@ class DossierController(Controller):
         responses=errors(400, 404, 503),
         sync_to_thread=True,
     )
-    def get_one(self, dossier_id: TextId, central: Central) -> CentralDossierOut:
+    def get_one(
+        self, dossier_id: TextId, central: Central, actor: CurrentActor
+    ) -> CentralDossierOut:
         view = central.store.get_dossier(dossier_id)
-        if view is None:
+        if view is None or not sees(actor, view.node_id):
             raise NotFound(f"no dossier with id {dossier_id!r}")
         return _with_node(dossier_out(view.state, utc_now(), view.events), view.node_id)
 
@@ -184,6 +210,7 @@ class DossierController(Controller):
         central: Central,
         actor: CurrentActor,
     ) -> CentralDossierOut:
+        require(actor, Operation.CITY_TRANSITION)
         result = city_actions.transition(
             central.store,
             dossier_id,
@@ -204,26 +231,34 @@ class ReportController(Controller):
     def stats(
         self,
         central: Central,
+        actor: CurrentActor,
         node: NodeFilter = None,
         from_: Annotated[str | None, QueryParameter(name="from")] = None,
         to: FromQuery[str | None] = None,
     ) -> indicators.Stats:
         start, end = parse_bound(from_, "from", end=False), parse_bound(to, "to", end=True)
+        scoped = node_filter(actor, node)
         if node and central.store.get_node(node) is None:
-            raise NotFound(f"no node {node!r} has replicated here")
+            raise no_such_node(node)
         return indicators.compute(
-            central.store.dossier_states(node or None),
+            central.store.dossier_states(scoped),
             None if start is None else from_utc_iso(start),
             None if end is None else from_utc_iso(end),
             utc_now(),
         )
 
     @get("/receiver", name="receiver", responses=errors(503), sync_to_thread=True)
-    def receiver(self, central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
+    def receiver(
+        self, central: Central, request: Request[Any, Any, Any], actor: CurrentActor
+    ) -> dict[str, object]:
+        """A commune-viewer sees its node's rejections only, and not the process's own
+        counters or link state (they sum every commune)."""
         rejected: dict[str, int] = {}
         by_node: dict[str, dict[str, int]] = {}
         last: list[dict[str, object]] = []
         for r in central.store.rejection_counts():
+            if not sees(actor, r.node_id):
+                continue
             rejected[r.reason] = rejected.get(r.reason, 0) + r.count
             by_node.setdefault(r.node_id or "-", {})[r.reason] = r.count
             last.append(
@@ -236,12 +271,14 @@ class ReportController(Controller):
                 }
             )
         status = request.app.state.get("receiver_status")
+        everything = actor.node_scope is None
         return {
             "rejected": dict(sorted(rejected.items())),  # every receiver, since the store began
             "rejected_by_node": by_node,
             "rejections": last,
-            "process": central.handler.counters(),  # this process since it started
-            "mqtt": status() if status is not None else None,
+            # this process since it started
+            "process": central.handler.counters() if everything else None,
+            "mqtt": status() if status is not None and everything else None,
         }
 
     @get(
@@ -250,8 +287,11 @@ class ReportController(Controller):
         responses=errors(400, 404, 503),
         sync_to_thread=True,
     )
-    def document(self, sha256: SHA256, central: Central) -> File:
-        if central.store.blob_size(sha256) is None:
+    def document(self, sha256: SHA256, central: Central, actor: CurrentActor) -> File:
+        scope = actor.node_scope
+        if central.store.blob_size(sha256) is None or (
+            scope is not None and not central.store.node_names_file(scope, sha256)
+        ):
             raise NotFoundException(f"no file with SHA-256 {sha256} is held here")
         return File(
             central.blobs.path_for(sha256),
@@ -261,7 +301,14 @@ class ReportController(Controller):
         )
 
 
-@get("/healthz", name="health", responses=errors(503), sync_to_thread=True, tags=["health"])
+@get(
+    "/healthz",
+    name="health",
+    responses=errors(503),
+    sync_to_thread=True,
+    tags=["health"],
+    opt={"public": True},
+)
 def healthz(central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
     status = request.app.state.get("receiver_status")
     return {
@@ -287,6 +334,12 @@ def create_central_app(
     def provide_central() -> CentralRuntime:
         return runtime
 
+    def provide_accounts_home() -> AccountsHome:  # Litestar wants one provider per key
+        return runtime
+
+    def start() -> None:  # no parameter: Litestar would pass the app to one
+        expire_sessions(runtime)
+
     app = Litestar(
         route_handlers=[
             NodeController,
@@ -294,14 +347,24 @@ def create_central_app(
             ReportController,
             healthz,
             docs_assets(),
+            *CITY_PAGE_HANDLERS,
         ],
+        # The city's templates first, then the log-in door's, then error.html's folder.
+        template_config=template_config(
+            CITY_TEMPLATES, AUTH_TEMPLATES, ERROR_TEMPLATES, globals_={"brand": CITY_BRAND}
+        ),
+        middleware=[DefineMiddleware(AuthMiddleware, accounts_home=runtime)],
+        guards=[view_city_guard],
         dependencies={
             "central": Provide(provide_central, sync_to_thread=False),
-            **DECLARED_ACTOR_DEPENDENCY,
+            "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),
+            **ACTOR_DEPENDENCY,
         },
-        exception_handlers={**HANDLERS, StoreError: _store_error},
-        before_send=[complete_allow_header],
+        # JSON under /api/; a failed page answers a page with the same status.
+        exception_handlers=for_pages({**HANDLERS, StoreError: _store_error}, CITY_NAV),
+        before_send=[complete_allow_header, add_security_headers],
         openapi_config=openapi_config("motcua-edge city data centre"),
+        on_startup=[start],
         on_shutdown=on_shutdown or [],
         # Leave logging as the command set it: Litestar's default moves the root logger to
         # a queue handler whose last lines are lost when uvicorn re-raises SIGTERM.

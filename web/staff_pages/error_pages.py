@@ -9,18 +9,22 @@ answer unchanged, and any other path gets the same status and headers with an HT
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response
 from litestar.types import ExceptionHandler, ExceptionHandlersMap
 
 from web.page_kit.i18n import vi
-from web.page_kit.rendering import page
+from web.page_kit.rendering import NavItem, page
 from web.staff_pages.navigation import STAFF_NAV
 from web.staff_pages.page_errors import ILLEGAL
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
+# The folder of error.html, for an app that mounts no other staff page (the city's).
+ERROR_TEMPLATES = Path(__file__).parent / "templates"
 # The API answer's headers a page keeps (when to retry, the id of a logged defect, 405's Allow).
 _SHOWN_HEADERS = ("retry-after", "x-request-id", "allow")
 
@@ -53,18 +57,21 @@ def is_api(path: str) -> bool:
     return path.startswith(API_PREFIX)
 
 
-def for_pages(handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
-    """``handlers`` with each answer outside ``/api/`` turned into an HTML page."""
-    return {exc: _page_or_json(handler) for exc, handler in handlers.items()}
+def for_pages(
+    handlers: ExceptionHandlersMap, nav: Sequence[NavItem] = STAFF_NAV
+) -> ExceptionHandlersMap:
+    """``handlers`` with each answer outside ``/api/`` turned into an HTML page (in the
+    frame with the menu ``nav``: the staff's, or the city's)."""
+    return {exc: _page_or_json(handler, nav) for exc, handler in handlers.items()}
 
 
-def _page_or_json(handler: ExceptionHandler) -> ExceptionHandler:  # type: ignore[type-arg]
+def _page_or_json(handler: ExceptionHandler, nav: Sequence[NavItem]) -> ExceptionHandler:  # type: ignore[type-arg]
     def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         answer = handler(request, exc)
         if is_api(request.url.path):
             return answer
         try:
-            return error_page(request, answer)
+            return error_page(request, answer, nav)
         except Exception:  # a page that cannot render must not hide the first error
             log.exception("error_page_failed path=%r", request.url.path)
             return answer
@@ -72,7 +79,9 @@ def _page_or_json(handler: ExceptionHandler) -> ExceptionHandler:  # type: ignor
     return handle
 
 
-def error_page(request: Request[Any, Any, Any], answer: Response[Any]) -> Response[Any]:
+def error_page(
+    request: Request[Any, Any, Any], answer: Response[Any], nav: Sequence[NavItem] = STAFF_NAV
+) -> Response[Any]:
     """The page for the JSON ``answer`` the API handlers gave: its status and headers kept."""
     status = int(answer.status_code or 500)
     body = answer.content if isinstance(answer.content, dict) else {}
@@ -84,7 +93,7 @@ def error_page(request: Request[Any, Any, Any], answer: Response[Any]) -> Respon
         request,
         "error.html",
         actor=state.get("actor") if isinstance(state, dict) else None,
-        nav=STAFF_NAV,
+        nav=nav,
         status_code=status,
         code=status,
         title=TITLES.get(status, UNEXPECTED_TITLE),

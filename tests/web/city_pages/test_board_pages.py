@@ -62,7 +62,7 @@ def test_a_viewer_sees_every_commune_worst_first_with_linked_counts(
     assert 'data-online="yes"' in html and "3,5 GB" in html and "0.2.0" in html
     # Totals on top, each a link to the dossiers behind it.
     assert 'href="/indicators/dossiers?figure=in_progress&amp;from=' in html
-    assert re.search(r'Đang giải quyết: <strong>5</strong>', html)
+    assert re.search(r"Đang giải quyết: <strong>5</strong>", html)
     assert re.search(r'href="/dossiers\?overdue=1">Quá hạn: <strong>4</strong>', html)
     assert re.search(r'href="/dossiers\?status=5">Chờ bổ sung: <strong>1</strong>', html)
     # A row's count links to that commune's dossiers: I waits to be returned in the south.
@@ -147,8 +147,15 @@ def test_a_communes_page_has_its_details_months_and_charts(
     assert "<h1>Xã/phường xa-nam</h1>" in html and "Trực tuyến" in html
     assert html.count("<svg") == 2 and 'id="chart-timeliness"' in html
     # March: south received B E G I K (5); late: K; each count links to its dossiers.
-    assert re.search(r'<th scope="row">03/2026</th>\s*<td class="num"><a href="/dossiers\?node=xa-nam&amp;from=2026-03-01&amp;to=2026-03-31">5</a>', html)
-    assert "/indicators/dossiers?figure=late&amp;node=xa-nam&amp;from=2026-03-01&amp;to=2026-03-31" in html
+    assert re.search(
+        r'<th scope="row">03/2026</th>\s*<td class="num">'
+        r'<a href="/dossiers\?node=xa-nam&amp;from=2026-03-01&amp;to=2026-03-31">5</a>',
+        html,
+    )
+    assert (
+        "/indicators/dossiers?figure=late&amp;node=xa-nam&amp;from=2026-03-01&amp;to=2026-03-31"
+        in html
+    )
     rows = _csv(viewer.get(f"/communes/{SOUTH}/indicators.csv?{MARCH}"))
     assert rows[0][0] == "Tháng" and rows[1][:2] == ["03/2026", "5"]
     bad = viewer.get(f"/communes/{SOUTH}?from=2026-13")
@@ -162,7 +169,11 @@ def test_the_citys_indicators_rank_the_communes_and_link_each_figure(
     html = viewer.get(f"/indicators?{MARCH}&month=2026-03").text
     assert html.count("<svg") == 2
     # The city's March: received 9 (tests/rules/test_indicators.py), on-time rate 40.0 %.
-    assert re.search(r'03/2026</th>\s*<td class="num"><a href="/dossiers\?from=2026-03-01&amp;to=2026-03-31">9</a>', html)
+    assert re.search(
+        r'03/2026</th>\s*<td class="num">'
+        r'<a href="/dossiers\?from=2026-03-01&amp;to=2026-03-31">9</a>',
+        html,
+    )
     assert '<td class="num">40.0</td>' in html
     ranking = _csv(viewer.get("/indicators/ranking.csv?month=2026-03"))
     assert ranking[0][:3] == ["Hạng", "Xã/phường", "Tiếp nhận"]
