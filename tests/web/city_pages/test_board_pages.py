@@ -97,16 +97,12 @@ def test_a_commune_viewer_sees_only_its_commune(
     ]:
         refused = viewer.get(path)
         assert refused.status_code == 404, path
-        assert NORTH not in _csv_or_text(refused) or "no node" in refused.text
+        assert ">X-" not in refused.text  # no dossier of it, as for a commune never seen
     # Its indicators and ranking count its own dossiers only.
     ranking = _csv(viewer.get("/indicators/ranking.csv?month=2026-03"))
     assert [r[1] for r in ranking[1:]] == [SOUTH]
     listed = _csv(viewer.get("/indicators/dossiers.csv?figure=overdue"))
     assert {r[1] for r in listed[1:]} == {SOUTH}
-
-
-def _csv_or_text(answer: object) -> str:
-    return str(getattr(answer, "text", ""))
 
 
 def test_a_commune_that_never_replicated_is_404(
@@ -145,7 +141,7 @@ def test_a_communes_page_has_its_details_months_and_charts(
     viewer = city_client(Role.CITY_VIEWER)
     html = viewer.get(f"/communes/{SOUTH}?{MARCH}").text
     assert "<h1>Xã/phường xa-nam</h1>" in html and "Trực tuyến" in html
-    assert html.count("<svg") == 2 and 'id="chart-timeliness"' in html
+    assert html.count("<svg") == 2 and "chart-timeliness-title" in html
     # March: south received B E G I K (5); late: K; each count links to its dossiers.
     assert re.search(
         r'<th scope="row">03/2026</th>\s*<td class="num">'
