@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import msgspec
 
-from central.store import NodeRow
+from central.node_row import NodeRow
 from rules.clock import OFFICE_TZ, from_utc_iso, to_utc_iso
 
 #: The board's counts for one day, in the order the board shows them.

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import threading
 import time
 from collections import deque
@@ -30,6 +29,7 @@ from sync.token_bucket import TokenBucket
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import batch_size, outbox
+from uplink.birth import birth
 from uplink.blob_lane import BlobLane
 from uplink.clock_watch import ClockWatch
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
@@ -148,23 +148,8 @@ class NodeLink:
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
 
     def _birth(self) -> wire.Birth:
-        conn = self.rt.db.read()
-        head = event_log.head_seq(conn, self.node_id)
-        acked = outbox.acked_upto(conn, self.node_id)  # a city holding less went back
         bd_seq = self.transport.connection_epoch()  # the will of this connection names it too
-        _, _, oldest = outbox.pending_event_stats(conn, self.node_id)
-        files, _, _ = outbox.pending_blob_stats(conn)
-        return wire.Birth(
-            self.node_id,
-            self.started_at,
-            head,
-            SOFTWARE_VERSION,
-            bd_seq,
-            acked,
-            disk_free=shutil.disk_usage(self.rt.data_dir).free,
-            pending_files=files,
-            oldest_pending_at=oldest,
-        )
+        return birth(self.rt, self.started_at, SOFTWARE_VERSION, bd_seq)
 
     def _say_goodbye(self) -> None:
         """A clean stop sends its death itself (Sparkplug's explicit NDEATH): the broker
