@@ -20,6 +20,8 @@ from typing import Any, Final
 import psycopg
 
 from central.sql_public import RATINGS_DDL
+from central import sql_board
+from central.figures import BOARD_MIGRATION
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from rules.clock import to_utc_iso, utc_now
@@ -128,6 +130,7 @@ MIGRATIONS: Final[list[tuple[str, str]]] = [
         "ALTER TABLE nodes ADD COLUMN ended_bd_seq BIGINT NOT NULL DEFAULT 0;",
     ),
     ("004_dossier_ratings", RATINGS_DDL),
+    ("005_board", ";".join(BOARD_MIGRATION) + ";"),
 ]
 
 
@@ -232,6 +235,8 @@ class PostgresCentralStore(SqlCentralStore):
                     if name in done:
                         continue
                     conn.execute(sql.encode())
+                    if name == "005_board":  # the dossiers held before it, in its transaction
+                        sql_board.backfill(_PgTx(conn))
                     conn.execute(
                         "INSERT INTO _migrations (name, applied_at) VALUES (%s, %s)",
                         (name, to_utc_iso(utc_now())),

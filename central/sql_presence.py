@@ -27,7 +27,14 @@ def record_birth(tx: Tx, birth: Birth, at: str) -> NodeRow:
         "software_version": birth.software_version[:100],
         "online": int(not dead),
         "node_last_seq": birth.last_seq,
+        # The board's figures as the node saw them (an older node reports none).
+        "pending_files": birth.pending_files,
+        "oldest_pending_at": birth.oldest_pending_at,
     }
+    if birth.disk_free is not None:
+        fields["disk_free"] = birth.disk_free
+    if row.presence_since is None or row.online == dead:
+        fields["presence_since"] = at  # the board's "online since" (city clock)
     if birth.last_seq < row.acked_upto:
         fields["last_error"] = (
             f"the node reports last seq {birth.last_seq} but the city holds "
@@ -46,6 +53,8 @@ def record_offline(tx: Tx, offline: Offline, at: str) -> bool:
     fields: dict[str, object] = {"ended_at": offline.started_at, "ended_bd_seq": offline.bd_seq}
     if current:
         fields["online"] = 0
+        if row.online:
+            fields["presence_since"] = at  # the board's "offline since" (city clock)
     set_node(tx, offline.node_id, **fields)
     return current and row.online
 

@@ -16,7 +16,7 @@ transaction it needs and runs the SQL written once, by responsibility, in:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 
 from central import (
@@ -24,9 +24,11 @@ from central import (
     sql_city_events,
     sql_downstream,
     sql_presence,
+    sql_board,
     sql_public,
     sql_reads,
 )
+from central.board import NOW_FIGURES, Board, BoardRow, Counts, FigureDossier
 from central.sql_tables import Tx as Tx  # re-exported: the stores' transactions implement it
 from central.sql_tables import bump_rejection, own_event_id
 from central.store import (
@@ -43,6 +45,9 @@ from rules.event_record import EventRecord
 from rules.projection import DossierState
 from rules.ratings import RatedRow
 from sync.wire import Birth, EventBatch, Offline
+
+#: The board's counts over the office's day (the rest of its counts are NOW_FIGURES).
+_DAY_FIGURES = ("received", "on_time", "returned")
 
 
 class SqlCentralStore(ABC):
@@ -155,6 +160,40 @@ class SqlCentralStore(ABC):
     ) -> list[RatedRow]:
         with self._read() as tx:
             return sql_public.rated_rows(tx, node_id, start, end)
+    def board(self, day_start: str, day_end: str, now: str, node: str | None) -> Board:
+        with self._read() as tx:
+            nodes = sql_board.board_nodes(tx, node)
+            day = sql_board.count_figures(tx, _DAY_FIGURES, day_start, day_end, now, node)
+            open_now = sql_board.count_figures(tx, NOW_FIGURES, day_start, day_end, now, node)
+        empty = Counts({})
+        rows = [
+            BoardRow(n, day.get(n.node_id, empty).plus(open_now.get(n.node_id, empty)))
+            for n in nodes
+        ]
+        rows.sort(key=lambda r: (r.trouble, r.node.node_id))
+        totals = empty
+        for row in rows:
+            totals = totals.plus(row.today)
+        return Board(rows, totals, day_start, day_end, now)
+
+    def figure_counts(
+        self, names: Sequence[str], start: str, end: str, now: str, node: str | None
+    ) -> dict[str, Counts]:
+        with self._read() as tx:
+            return sql_board.count_figures(tx, names, start, end, now, node)
+
+    def figure_dossiers(
+        self,
+        figure: str,
+        start: str,
+        end: str,
+        now: str,
+        node: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[FigureDossier], int]:
+        with self._read() as tx:
+            return sql_board.figure_dossiers(tx, figure, start, end, now, node, limit, offset)
 
     def node_log(self, node_id: str) -> list[EventRecord]:
         with self._read() as tx:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from central import timestamps
+from central.figures import FACT_COLUMNS, fact_values
 from central.store import NodeRow
 from rules.event_record import EventRecord
 from rules.projection import DossierState
@@ -24,8 +25,10 @@ from storage.event_rows import EVENT_COLUMNS, event_from_row, event_values
 NODE_COLUMNS = (
     "node_id, first_seen, last_seen, online, started_at, ended_at, software_version, "
     "node_last_seq, acked_upto, central_seq, down_acked_upto, down_sent_upto, down_sent_at, "
-    "duplicates, gaps, rejected, last_error, last_error_at, diverged_at, bd_seq, ended_bd_seq"
+    "duplicates, gaps, rejected, last_error, last_error_at, diverged_at, bd_seq, ended_bd_seq, "
+    "disk_free, pending_files, oldest_pending_at, presence_since"
 )
+_BOARD_FIELDS = 4  # the last columns above: what the node's Birth reports for the board
 MAX_ERROR = 500  # characters of a last_error kept
 _IN_CHUNK = 200  # streams per "IN (...)" query (SQLite allows 32766 parameters)
 
@@ -45,10 +48,12 @@ class Tx(Protocol):
 
 def node_from_row(row: Sequence[Any]) -> NodeRow:
     """The ``NodeRow`` a row selected as ``NODE_COLUMNS`` holds."""
-    (node_id, first, last, online, started, ended, version, *ints, error, error_at, diverged) = row[
-        :-2
-    ]
-    bd_seq, ended_bd_seq = row[-2:]
+    presence = row[:-_BOARD_FIELDS]
+    disk_free, pending_files, oldest_pending_at, presence_since = row[-_BOARD_FIELDS:]
+    (node_id, first, last, online, started, ended, version, *ints, error, error_at, diverged) = (
+        presence[:-2]
+    )
+    bd_seq, ended_bd_seq = presence[-2:]
     n_last, acked, central, down_acked, down_sent, down_sent_at, dups, gaps, rejected = ints
     return NodeRow(
         node_id=str(node_id),
@@ -72,6 +77,10 @@ def node_from_row(row: Sequence[Any]) -> NodeRow:
         diverged_at=diverged,
         bd_seq=int(bd_seq),
         ended_bd_seq=int(ended_bd_seq),
+        disk_free=None if disk_free is None else int(disk_free),
+        pending_files=int(pending_files),
+        oldest_pending_at=oldest_pending_at,
+        presence_since=presence_since,
     )
 
 
@@ -159,21 +168,32 @@ def streams_events(tx: Tx, node_id: str, streams: Sequence[str]) -> dict[str, li
 
 
 def save_dossiers(tx: Tx, node_id: str, states: list[DossierState]) -> None:
-    """Write the dossiers' projected states (insert or replace), owned by ``node_id``."""
+    """Write the dossiers' projected states (insert or replace), owned by ``node_id``, with
+    the facts the board counts (``central/figures.py``)."""
     tx.many(
         f"""
-        INSERT INTO dossiers (node_id, conflicts, {DOSSIER_COLUMNS})
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO dossiers (node_id, conflicts, {DOSSIER_COLUMNS}, {FACT_COLUMNS})
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET
             code = excluded.code, procedure_code = excluded.procedure_code,
             status = excluded.status, channel = excluded.channel,
             received_at = excluded.received_at, due_at = excluded.due_at,
             finished_at = excluded.finished_at, search_text = excluded.search_text,
             conflicts = excluded.conflicts, state = excluded.state,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at, resolved_at = excluded.resolved_at,
+            returned_at = excluded.returned_at, timeliness = excluded.timeliness,
+            national_end_at = excluded.national_end_at,
+            national_on_time = excluded.national_on_time,
+            supplement_count = excluded.supplement_count,
+            has_component = excluded.has_component, has_result = excluded.has_result
         """,
         [
-            (node_id, len(state.conflicts), *dossier_values(state, state_as_text=True))
+            (
+                node_id,
+                len(state.conflicts),
+                *dossier_values(state, state_as_text=True),
+                *fact_values(state),
+            )
             for state in states
         ],
     )

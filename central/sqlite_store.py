@@ -17,6 +17,8 @@ from typing import Any
 import apsw
 
 from central.sql_public import RATINGS_DDL
+from central import sql_board
+from central.figures import BOARD_MIGRATION
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from storage.db import Database, DatabaseError, connect
@@ -130,6 +132,11 @@ def m003_presence_bd_seq(conn: apsw.Connection) -> None:
 def m004_dossier_ratings(conn: apsw.Connection) -> None:
     # The citizen's ratings, one row per rated dossier: see sql_public.
     conn.execute(RATINGS_DDL)
+def m005_board(conn: apsw.Connection) -> None:
+    # What the communes board shows beside presence: see sql_presence and sql_board.
+    for statement in BOARD_MIGRATION:
+        conn.execute(statement)
+    sql_board.backfill(_SqliteTx(conn))  # the dossiers held before it, in its transaction
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -137,6 +144,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("002_diverged", m002_diverged),
     ("003_presence_bd_seq", m003_presence_bd_seq),
     ("004_dossier_ratings", m004_dossier_ratings),
+    ("005_board", m005_board),
 ]
 
 

@@ -8,12 +8,14 @@ in how they connect, lock and migrate; the store contract tests run against both
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import msgspec
 
+from central.board import Board, Counts, FigureDossier
+from central.node_row import NodeRow as NodeRow  # re-exported: the store's rows
 from rules.event_kinds import DossierEvent, EventBody
 from rules.event_record import EventRecord
 from rules.projection import DossierState
@@ -26,45 +28,6 @@ CENTRAL_ORIGIN = "central"
 
 class StoreError(Exception):
     """The database failed (unreachable, busy, damaged); the message says which and why."""
-
-
-class NodeRow(msgspec.Struct, frozen=True):
-    """What the city knows about one commune node: presence and replication marks."""
-
-    node_id: str
-    first_seen: str  # UTC ISO: first message ever accepted from it
-    last_seen: str  # UTC ISO: last message accepted from it
-    online: bool  # the newest Birth's connection, and no death of that connection since
-    started_at: str | None  # session of the newest Birth (the node's clock)
-    ended_at: str | None  # session named by the newest Offline (with ended_bd_seq)
-    software_version: str
-    node_last_seq: int  # the node's own head, as it last reported (Birth or batch)
-    acked_upto: int  # the node's events held here: 1..acked_upto, contiguous
-    central_seq: int  # the city's events for this node: 1..central_seq
-    down_acked_upto: int  # the node has applied the city's events up to here
-    down_sent_upto: int  # highest city seq sent in the current round
-    down_sent_at: str | None  # when city events were last sent to it
-    duplicates: int  # events received again (already held): normal after a lost ack
-    gaps: int  # batches that would have left a gap (a resend was asked)
-    rejected: int  # messages rejected (any reason) once the node was known
-    last_error: str | None
-    last_error_at: str | None
-    # When one of its batches repeated a held seq as another event: its log diverged (it
-    # was restored from an old backup and wrote anew). Its batches are refused since, so
-    # no later event is joined onto the city's copy of the old history.
-    diverged_at: str | None = None
-    bd_seq: int = 0  # connection of the session named by the newest Birth (wire.Birth)
-    ended_bd_seq: int = 0  # connection named by the newest Offline
-
-    @property
-    def pending_estimate(self) -> int:
-        """Node events not yet here, by the node's last report (never negative)."""
-        return max(0, self.node_last_seq - self.acked_upto)
-
-    @property
-    def down_pending(self) -> int:
-        """City events the node has not acknowledged yet."""
-        return max(0, self.central_seq - self.down_acked_upto)
 
 
 class BatchOutcome(msgspec.Struct, frozen=True):
@@ -204,6 +167,25 @@ class CentralStore(Protocol):
     def rated_rows(
         self, node_id: str | None, start: str | None = None, end: str | None = None
     ) -> list[RatedRow]: ...
+    # The communes board: every node (or one) worst first, with the day's counts.
+    def board(self, day_start: str, day_end: str, now: str, node: str | None) -> Board: ...
+
+    # Node id -> counts of the named figures (central/figures.py), all window or all now.
+    def figure_counts(
+        self, names: Sequence[str], start: str, end: str, now: str, node: str | None
+    ) -> dict[str, Counts]: ...
+
+    # One page of the dossiers behind a figure, and their number.
+    def figure_dossiers(
+        self,
+        figure: str,
+        start: str,
+        end: str,
+        now: str,
+        node: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[FigureDossier], int]: ...
 
     # The node's whole log, both origins, in (origin, seq) order (the digest's input).
     def node_log(self, node_id: str) -> list[EventRecord]: ...

@@ -53,6 +53,9 @@ class DossierFilter(msgspec.Struct, frozen=True):
 #: keep the text identical. SQLite's LIKE never matches a BLOB (the node's column), hence
 #: the cast; on the city's TEXT column it changes nothing, in SQLite or PostgreSQL.
 EXACT_APPOINTMENT_SQL = "(CAST(state AS TEXT) LIKE '%\"provisional\\_years\":[]%' ESCAPE '\\')"
+#: Overdue at the moment bound to its ``?``; mirrors timeliness.is_overdue: clock running,
+#: past the legal deadline (the ``due_at`` column). The city's board counts with it too.
+OVERDUE_SQL = "(finished_at IS NULL AND status NOT IN (1, 5) AND due_at IS NOT NULL AND due_at < ?)"
 #: The list's default order; the node indexes it (node/schema.py 008).
 RECEIVED_ORDER_SQL = "COALESCE(received_at, updated_at)"
 
@@ -122,11 +125,7 @@ def filter_clauses(f: DossierFilter) -> tuple[list[str], list[object]]:
     if f.open_only:
         where.append("finished_at IS NULL")
     if f.overdue is not None:
-        # Mirrors timeliness.is_overdue: clock running, past the legal deadline.
-        condition = (
-            "(finished_at IS NULL AND status NOT IN (1, 5) AND due_at IS NOT NULL AND due_at < ?)"
-        )
-        where.append(condition if f.overdue else f"NOT {condition}")
+        where.append(OVERDUE_SQL if f.overdue else f"NOT {OVERDUE_SQL}")
         args.append(f.now)
     if f.procedure_code is not None:
         where.append("procedure_code = ?")

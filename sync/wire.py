@@ -165,9 +165,16 @@ class Birth(msgspec.Struct, frozen=True, array_like=True, tag="birth"):
     # A city holding less than this lost what it acknowledged (restored from an old
     # copy) and says so (``ResendRequest.rewind``).
     acked_seq: UptoSeq = 0  # the node's acknowledged mark when it sent this Birth
+    # What the city's communes board shows beside presence, as the node saw it when it
+    # sent this Birth (an older node sends none: the board shows "unknown").
+    disk_free: ByteCount | None = None  # bytes free on the filesystem of its data directory
+    pending_files: UptoSeq = 0  # files the city does not hold yet
+    oldest_pending_at: UtcTimestamp | None = None  # when its oldest unsent event was recorded
 
     def __post_init__(self) -> None:
         _check_instant("started_at", self.started_at)
+        if self.oldest_pending_at is not None:
+            _check_instant("oldest_pending_at", self.oldest_pending_at)
 
 
 class Offline(msgspec.Struct, frozen=True, array_like=True, tag="offline"):

@@ -28,6 +28,7 @@ from sync import topics, wire
 from sync.topics import Direction, Lane
 from sync.transport import Inbound, LinkDown, Transport
 from uplink import batch_size, outbox
+from uplink.birth import birth
 from uplink.blob_lane import BlobLane
 from uplink.clock_watch import ClockWatch
 from uplink.downstream import DownstreamConflict, DownstreamGap, apply_records
@@ -148,11 +149,8 @@ class NodeLink:
         self.state.write(connected=True, error="", since=to_utc_iso(utc_now()))
 
     def _birth(self) -> wire.Birth:
-        conn = self.rt.db.read()
-        head = event_log.head_seq(conn, self.node_id)
-        acked = outbox.acked_upto(conn, self.node_id)  # a city holding less went back
         bd_seq = self.transport.connection_epoch()  # the will of this connection names it too
-        return wire.Birth(self.node_id, self.started_at, head, SOFTWARE_VERSION, bd_seq, acked)
+        return birth(self.rt, self.started_at, SOFTWARE_VERSION, bd_seq)
 
     def _say_goodbye(self) -> None:
         """A clean stop sends its death itself (Sparkplug's explicit NDEATH): the broker

@@ -278,7 +278,7 @@ def test_migrating_again_changes_nothing_and_data_survives_reopening(
     assert store.migrate() == []
     again = sibling(store, tmp_path)
     try:
-        assert again.migrate() == [] and again.schema_version() == "004_dossier_ratings"
+        assert again.migrate() == [] and again.schema_version() == "005_board"
         assert again.node_log(NODE) == node.log
     finally:
         again.close()

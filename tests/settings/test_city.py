@@ -33,7 +33,7 @@ def test_init_writes_a_config_that_loads_and_creates_the_sqlite_store(tmp_path: 
     assert (address.host, address.port, address.tls) == ("broker.lan", 1883, False)
     runtime = open_central(city)
     try:
-        assert runtime.store.schema_version() == "004_dossier_ratings"
+        assert runtime.store.schema_version() == "005_board"
     finally:
         runtime.close()
     again, message = init("--data-dir", str(city), "--broker", "mqtt://broker.lan")

@@ -222,3 +222,43 @@ def test_city_state_round_trips_and_bad_states_say_what_is_wrong() -> None:
     ]:
         with pytest.raises(wire.WireError, match=complaint):
             wire.decode_city_state(payload)
+
+
+class _BirthBeforeDiskFree(msgspec.Struct, frozen=True, array_like=True, tag="birth"):
+    """A Birth as nodes sent it before the board's fields: what an older city decodes."""
+
+    node_id: str
+    started_at: str
+    last_seq: int
+    software_version: str
+    bd_seq: int = 0
+    acked_seq: int = 0
+
+
+def test_a_birth_carries_disk_free_and_backlog_and_older_peers_still_read() -> None:
+    birth = wire.Birth(NODE, NOW, 7, "0.2.0", 3, 5, 12_345_678_901, 4, NOW)
+    assert wire.decode(wire.encode(birth)) == birth
+    # An older city reads the new Birth: the trailing fields are ignored, the rest intact.
+    seen_by_older = msgspec.msgpack.decode(wire.encode(birth), type=_BirthBeforeDiskFree)
+    assert seen_by_older == _BirthBeforeDiskFree(NODE, NOW, 7, "0.2.0", 3, 5)
+    # An older node's Birth reads with "unknown" disk free and no backlog reported.
+    older = wire.decode(msgspec.msgpack.encode(["birth", NODE, NOW, 7, "0.1.0", 3, 5]))
+    assert isinstance(older, Birth)
+    assert (older.disk_free, older.pending_files, older.oldest_pending_at) == (None, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "complaint"),
+    [
+        # Positional fields are named by their place: disk_free is $[7], then $[8], $[9].
+        ([-1, 0, None], r"\$\[7\]"),
+        (["much", 0, None], r"\$\[7\]"),
+        ([10, -2, None], r"\$\[8\]"),
+        ([10, 0, "yesterday"], r"\$\[9\]"),
+        ([10, 0, "2027-13-45T99:99:99Z"], "oldest_pending_at"),
+    ],
+)
+def test_a_birth_with_bad_board_fields_is_refused(fields: list[object], complaint: str) -> None:
+    payload = msgspec.msgpack.encode(["birth", NODE, NOW, 7, "0.1.0", 3, 5, *fields])
+    with pytest.raises(WireError, match=complaint):
+        wire.decode(payload)

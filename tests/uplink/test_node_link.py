@@ -7,6 +7,7 @@ acknowledgement, resend, chunk and down batch is under the test's control.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -301,3 +302,26 @@ def test_status_reports_link_and_backlog(
     with api_client(synced_runtime) as client:
         body = client.get("/api/v1/sync/status").json()
     assert body["link"] == "connected" and body["lanes"]["events"]["pending"] == s.head_seq
+
+
+def test_a_birth_reports_disk_free_and_the_backlog_it_starts_with(
+    synced_runtime: NodeRuntime, city: MqttTestClient, link: NodeLink
+) -> None:
+    rt = synced_runtime
+    create_dossiers(rt, 2)  # not acknowledged: the scripted city never answers
+    birth = link._birth()
+    oldest = (
+        rt.db.read()
+        .execute(
+            "SELECT MIN(recorded_at) FROM events WHERE origin = ? AND seq > ?",
+            (NODE, outbox.acked_upto(rt.db.read(), NODE)),
+        )
+        .fetchone()
+    )
+    assert oldest is not None and birth.oldest_pending_at == oldest[0] is not None
+    free = shutil.disk_usage(rt.data_dir).free
+    assert birth.disk_free is not None and abs(birth.disk_free - free) < 256 * 1024 * 1024
+    assert birth.pending_files == outbox.pending_blob_stats(rt.db.read())[0]
+    # What goes on the wire carries them too.
+    sent = wire.decode(city.wait_for_message(is_kind(wire.Birth)).payload)
+    assert isinstance(sent, wire.Birth) and sent.disk_free is not None and sent.disk_free > 0

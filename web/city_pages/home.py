@@ -1,14 +1,11 @@
-"""The city's home (``/``: the communes board) and the board's place-holder page."""
+"""The city's home (``/``: the communes board, web/city_pages/board_page.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get
-from litestar.response import Redirect, Template
+from litestar import Controller, get
+from litestar.response import Redirect
 
 from rules.permissions import Operation, require
-from web.city_pages.navigation import city_page
 from web.json_api.identity import CurrentActor
 
 
@@ -19,8 +16,3 @@ class HomePages(Controller):
     async def home(self, actor: CurrentActor) -> Redirect:
         require(actor, Operation.VIEW_CITY)
         return Redirect("/board", status_code=303)
-
-    @get("/board", name="city:board")
-    async def board(self, request: Request[Any, Any, Any], actor: CurrentActor) -> Template:
-        require(actor, Operation.VIEW_CITY)
-        return city_page(request, "board.html", actor=actor)

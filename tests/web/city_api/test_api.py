@@ -102,7 +102,7 @@ def test_receiver_counters_and_health(api: Client, runtime: CentralRuntime) -> N
     assert body["process"]["events_applied"] == 1
     assert body["process"]["rejected.bad_topic"] == 1
     health = api.get("/healthz").json()
-    assert health["status"] == "ok" and health["schema"] == "004_dossier_ratings"
+    assert health["status"] == "ok" and health["schema"] == "005_board"
     assert health["store"] == runtime.store.kind and health["nodes"] == 1
 
 
