@@ -19,9 +19,9 @@ from typing import Any, Final
 
 import psycopg
 
-from central.sql_public import RATINGS_DDL
 from central import sql_board
 from central.figures import BOARD_MIGRATION
+from central.sql_public import RATINGS_DDL
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from rules.clock import to_utc_iso, utc_now

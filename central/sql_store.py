@@ -21,10 +21,10 @@ from contextlib import AbstractContextManager
 
 from central import (
     sql_batches,
+    sql_board,
     sql_city_events,
     sql_downstream,
     sql_presence,
-    sql_board,
     sql_public,
     sql_reads,
 )
@@ -160,6 +160,7 @@ class SqlCentralStore(ABC):
     ) -> list[RatedRow]:
         with self._read() as tx:
             return sql_public.rated_rows(tx, node_id, start, end)
+
     def board(self, day_start: str, day_end: str, now: str, node: str | None) -> Board:
         with self._read() as tx:
             nodes = sql_board.board_nodes(tx, node)

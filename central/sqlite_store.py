@@ -16,9 +16,9 @@ from typing import Any
 
 import apsw
 
-from central.sql_public import RATINGS_DDL
 from central import sql_board
 from central.figures import BOARD_MIGRATION
+from central.sql_public import RATINGS_DDL
 from central.sql_store import SqlCentralStore, Tx
 from central.store import StoreError
 from storage.db import Database, DatabaseError, connect
@@ -132,6 +132,8 @@ def m003_presence_bd_seq(conn: apsw.Connection) -> None:
 def m004_dossier_ratings(conn: apsw.Connection) -> None:
     # The citizen's ratings, one row per rated dossier: see sql_public.
     conn.execute(RATINGS_DDL)
+
+
 def m005_board(conn: apsw.Connection) -> None:
     # What the communes board shows beside presence: see sql_presence and sql_board.
     for statement in BOARD_MIGRATION:

@@ -9,14 +9,14 @@ from litestar.types import ControllerRouterHandler
 
 from web.auth.login_pages import LoginPages
 from web.city_pages.accounts import CityAccountsPage
-from web.city_pages.dossier_list import CityDossierList
-from web.city_pages.dossier_page import CityDossierPage
-from web.city_pages.ratings_page import CityRatingsPage
-from web.city_pages.reference_page import ReferencePushPage
 from web.city_pages.board_page import BoardPage
 from web.city_pages.commune_page import CommunePage
+from web.city_pages.dossier_list import CityDossierList
+from web.city_pages.dossier_page import CityDossierPage
 from web.city_pages.home import HomePages
 from web.city_pages.indicators_pages import CityIndicatorPages
+from web.city_pages.ratings_page import CityRatingsPage
+from web.city_pages.reference_page import ReferencePushPage
 from web.page_kit.static_assets import static_files
 
 TEMPLATES = Path(__file__).parent / "templates"
