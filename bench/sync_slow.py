@@ -105,7 +105,9 @@ def one_link(work: Path, broker: Mosquitto, args: argparse.Namespace, rate: int)
                     what="the file at the city",
                 )
                 drained = time.monotonic() - started
-                counters = httpx.get(f"{central.url}/api/v1/receiver", timeout=10).json()
+                counters = httpx.get(
+                    f"{central.url}/api/v1/receiver", headers=central.headers, timeout=10
+                ).json()
             finally:
                 sender.stop()
                 central.proc.stop()
