@@ -128,12 +128,15 @@ class City:
         assert row is not None
         return int(row[0]) + int(row[1])
 
-    def resends_dropped(self) -> int:
-        """Events the city received again and dropped by (origin, seq) (``nodes.duplicates``)."""
+    def resends(self) -> tuple[int, int]:
+        """(events the city received again and dropped by (origin, seq), batches it refused
+        as gaps: they overtook the batch before them) over every node."""
         with psycopg.connect(self.store_url) as pg:
-            row = pg.execute(b"SELECT coalesce(sum(duplicates), 0) FROM nodes").fetchone()
+            row = pg.execute(
+                b"SELECT coalesce(sum(duplicates), 0), coalesce(sum(gaps), 0) FROM nodes"
+            ).fetchone()
         assert row is not None
-        return int(row[0])
+        return int(row[0]), int(row[1])
 
     def connections(self) -> int:
         """Server connections open to the city's database now."""

@@ -106,8 +106,8 @@ def one_drain(
                     "generator_cores": round((time.process_time() - own_before) / seconds, 2),
                     "load_average": [load_before, load_average()],
                     "duplicates": city.duplicates(),
-                    "resends_dropped": city.resends_dropped(),
                 }
+                figures["resends_dropped"], figures["gap_refusals"] = city.resends()
             finally:
                 nodes.stop()
                 city.stop()
@@ -179,8 +179,8 @@ def outage(work: Path, args: argparse.Namespace) -> Figures:
                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
                 ),
                 "pg_connections": city.connections(),
-                "resends_dropped": city.resends_dropped(),
             }
+            figures["resends_dropped"], figures["gap_refusals"] = city.resends()
             nodes.stop()
             city.stop()
             figures["duplicates"] = city.duplicates()
@@ -199,14 +199,15 @@ def print_figures(figures: Figures) -> None:
         t = figures["throughput"]
         print(
             f"{'receivers':<10}{'events':>8}{'seconds':>9}{'events/s':>10}"
-            f"{'receiver cores':>18}{'gen cores':>10}{'load avg':>14}"
+            f"{'receiver cores':>18}{'gen cores':>10}{'resent':>8}{'gaps':>6}{'load avg':>14}"
         )
         for r in t["runs"]:
             cores = "+".join(f"{c:.2f}" for c in r["receiver_cores"])
             load = "/".join(f"{x:.1f}" for x in r["load_average"])
             print(
                 f"{r['receivers']:<10}{r['events']:>8}{r['seconds']:>9.2f}"
-                f"{r['events_per_s']:>10.0f}{cores:>18}{r['generator_cores']:>10.2f}{load:>14}"
+                f"{r['events_per_s']:>10.0f}{cores:>18}{r['generator_cores']:>10.2f}"
+                f"{r['resends_dropped']:>8}{r['gap_refusals']:>6}{load:>14}"
             )
         ratio = t["ratio_2_to_1"]
         verdict = "met" if ratio >= AIM_SCALING else "NOT met"
@@ -230,7 +231,8 @@ def print_figures(figures: Figures) -> None:
         )
         print(
             f"  digests equal {o['digests_equal']}/{o['nodes']}, duplicates stored "
-            f"{o['duplicates']}, re-sent events dropped {o['resends_dropped']}"
+            f"{o['duplicates']}, re-sent events dropped {o['resends_dropped']}, "
+            f"batches refused as gaps {o['gap_refusals']}"
         )
 
 
