@@ -12,11 +12,16 @@ processes (about 60 MB each, mostly imports) would not fit beside the city on th
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import shutil
+import traceback
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from node import event_log
@@ -90,9 +95,14 @@ def _working_day(rt: NodeRuntime, dossiers: int, scan_bytes: int) -> list[str]:
 
 
 def _seed_one(
-    root: Path, node_id: str, broker_url: str, dossiers: int, scan_bytes: int, events: int
+    root: Path,
+    node_id: str,
+    broker_url: str,
+    sync: dict[str, str],
+    day: tuple[int, int, int],
 ) -> Backlog:
-    node_dir = make_node(root, node_id, broker_url)
+    dossiers, scan_bytes, events = day
+    node_dir = make_node(root, node_id, broker_url, sync=sync)
     rt = open_node(node_dir)
     try:
         if events:  # an events-only backlog: received, started, resolved
@@ -112,14 +122,15 @@ def seed(
     dossiers: int = 0,
     scan_bytes: int = 0,
     events: int = 0,
+    sync: dict[str, str] | None = None,
 ) -> list[Backlog]:
     """One node per id under ``root``, each with ``events`` events of dossiers moving
-    along and/or a working day of ``dossiers`` dossiers with a scan of ``scan_bytes``."""
+    along and/or a working day of ``dossiers`` dossiers with a scan of ``scan_bytes``;
+    ``sync`` overrides keys of the nodes' ``[sync]``."""
     root.mkdir(parents=True, exist_ok=True)
+    day = (dossiers, scan_bytes, events)
     with ThreadPoolExecutor(SEED_THREADS) as pool:
-        jobs = [
-            pool.submit(_seed_one, root, i, broker_url, dossiers, scan_bytes, events) for i in ids
-        ]
+        jobs = [pool.submit(_seed_one, root, i, broker_url, sync or {}, day) for i in ids]
         return [job.result() for job in jobs]
 
 
@@ -156,11 +167,14 @@ class RunningNodes:
         self.runtimes: list[NodeRuntime] = []
         self.links: list[NodeLink] = []
 
+    def open(self) -> RunningNodes:
+        """Every database opened (quick_check and all) before any link starts, so that all
+        nodes begin sending together, as after a city-wide outage."""
+        self.runtimes = [open_node(b.node_dir) for b in self.backlogs]
+        return self
+
     def start(self) -> RunningNodes:
         node_link.IDLE_WAIT_SECONDS = self.idle_wait  # put back by stop()
-        # Every database opened (quick_check and all) before any link starts, so that all
-        # nodes begin sending together, as after a city-wide outage.
-        self.runtimes = [open_node(b.node_dir) for b in self.backlogs]
         for b, rt in zip(self.backlogs, self.runtimes, strict=True):
             link = start_link(rt)
             if link is None:
@@ -181,3 +195,90 @@ class RunningNodes:
     def rejected(self) -> int:
         """Messages the nodes refused (malformed, wrong topic): 0 in a sound run."""
         return sum(link.rejected for link in self.links)
+
+
+def _serve_share(backlogs: list[Backlog], idle_wait: float, conn: Connection) -> None:
+    """A generator process: open its nodes, start their links on "go", stop them on "stop"."""
+    nodes = RunningNodes(backlogs, idle_wait)
+    try:
+        nodes.open()
+        conn.send("ready")
+        if conn.recv() == "go":
+            nodes.start()
+            conn.send("started")
+            conn.recv()
+        rejected = nodes.rejected()
+        nodes.stop()
+        conn.send(rejected)
+    except BaseException:
+        conn.send(f"failed: {traceback.format_exc()}")
+        nodes.stop()
+        raise
+
+
+class NodeProcesses:
+    """The simulated nodes, ``per_process`` to a process.
+
+    Each link has its own paho client, whose loop uses ``select()``: a socket numbered
+    1024 or above fails there, and a node holds about eight descriptors (its database,
+    WAL and shared memory per connection, its socket and paho's wake-up pair), so one
+    process can carry about a hundred nodes, not 150. Real nodes have a process each.
+    """
+
+    def __init__(self, backlogs: list[Backlog], idle_wait: float, per_process: int = 50) -> None:
+        self.shares = [backlogs[i : i + per_process] for i in range(0, len(backlogs), per_process)]
+        self.idle_wait = idle_wait
+        self.processes: list[BaseProcess] = []
+        self.conns: list[Connection] = []
+        self.rejected = 0
+
+    def _expect(self, conn: Connection, what: str, timeout: float = 600) -> object:
+        if not conn.poll(timeout):
+            raise RuntimeError(f"a generator process did not answer ({what}) in {timeout} s")
+        answer: object = conn.recv()
+        if isinstance(answer, str) and answer.startswith("failed: "):
+            raise RuntimeError(f"a generator process failed ({what}):\n{answer}")
+        return answer
+
+    def open(self) -> NodeProcesses:
+        """Spawn the processes; return once every node's database is open."""
+        context = multiprocessing.get_context("spawn")  # no thread of this one copied
+        for share in self.shares:
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=_serve_share, args=(share, self.idle_wait, child), daemon=True
+            )
+            process.start()
+            self.processes.append(process)
+            self.conns.append(parent)
+        for conn in self.conns:
+            self._expect(conn, "opening its nodes")
+        return self
+
+    def start(self) -> NodeProcesses:
+        """Every link starts at once (after ``open``)."""
+        for conn in self.conns:
+            conn.send("go")
+        for conn in self.conns:
+            self._expect(conn, "starting its links")
+        return self
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes if p.pid is not None]
+
+    def stop(self) -> None:
+        """Stop every link and process; safe to call twice."""
+        for conn, process in zip(self.conns, self.processes, strict=True):
+            if process.is_alive():
+                with contextlib.suppress(OSError):
+                    conn.send("stop")
+        for conn, process in zip(self.conns, self.processes, strict=True):
+            with contextlib.suppress(OSError, EOFError, RuntimeError, ValueError):
+                if process.is_alive():
+                    self.rejected += int(str(self._expect(conn, "stopping", timeout=120)))
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=10)
+        self.processes.clear()
+        self.conns.clear()
