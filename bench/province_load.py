@@ -85,8 +85,9 @@ def one_drain(
     nodes = NodeProcesses(copies, idle_wait)
     try:
         with fresh_database(pg_admin, "motcua_province") as store_url:
-            city = City(work, url, store_url).init().start(receivers)
+            city = City(work, url, store_url).init()
             try:
+                city.start(receivers)
                 nodes.open()
                 load_before = load_average()
                 cpu_before = _cpu(city.pids())
@@ -157,6 +158,7 @@ def outage(work: Path, args: argparse.Namespace) -> Figures:
     files = sum(len(b.files) for b in backlogs)
     mosquitto = province_city.broker(work / "broker", port)
     nodes = NodeProcesses(backlogs, args.idle_wait)
+    city: City | None = None
     try:
         with fresh_database(args.pg_url, "motcua_province") as store_url:
             city = City(work, url, store_url).init()
@@ -202,6 +204,8 @@ def outage(work: Path, args: argparse.Namespace) -> Figures:
             )
     finally:
         nodes.stop()
+        if city is not None:  # also when the wait failed: no receiver left running
+            city.stop()
         mosquitto.close()
     return figures
 
