@@ -14,6 +14,7 @@ import msgspec
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.middleware import DefineMiddleware
 from litestar.params import (
     FromQuery,
     JSONBody,
@@ -21,6 +22,7 @@ from litestar.params import (
     QueryParameter,
 )
 from litestar.response import File
+from prometheus_client import CollectorRegistry
 
 from central import city_actions
 from central.runtime import CentralRuntime
@@ -29,10 +31,19 @@ from rules import indicators
 from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.transitions import TransitionRequest
+from storage.faults import StorageFaults
 from web.city_api.declared_actor import DECLARED_ACTOR_DEPENDENCY
+from web.health.city_health import city_health, healthz_body
+from web.health.city_metrics import CityCollector
+from web.health.http_metrics import (
+    REGISTRY_STATE_KEY,
+    HttpMetrics,
+    RequestMetricsMiddleware,
+    metrics,
+)
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
-from web.json_api.errors import HANDLERS
+from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
 from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
@@ -262,16 +273,16 @@ class ReportController(Controller):
 
 
 @get("/healthz", name="health", responses=errors(503), sync_to_thread=True, tags=["health"])
-def healthz(central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
-    status = request.app.state.get("receiver_status")
-    return {
-        "status": "ok",
-        "name": central.name,
-        "store": central.store.kind,
-        "schema": central.store.schema_version(),
-        "nodes": len(central.store.list_nodes()),
-        "mqtt": status() if status is not None else None,
-    }
+def healthz(central: Central, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
+    """The same snapshot as /metrics (web.health.city_health); 503 when the city cannot work."""
+    health = city_health(
+        central, request.app.state[FAULTS_STATE_KEY], request.app.state.get("receiver_status")
+    )
+    return Response(
+        healthz_body(health),
+        status_code=503 if health.status == "error" else 200,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, object]]:
@@ -287,14 +298,19 @@ def create_central_app(
     def provide_central() -> CentralRuntime:
         return runtime
 
+    faults = StorageFaults(runtime.data_dir)
+    registry = CollectorRegistry()  # this app's own: /metrics (web.health)
+    registry.register(CityCollector(runtime, faults, receiver_status))
     app = Litestar(
         route_handlers=[
             NodeController,
             DossierController,
             ReportController,
             healthz,
+            metrics,
             docs_assets(),
         ],
+        middleware=[DefineMiddleware(RequestMetricsMiddleware, metrics=HttpMetrics(registry))],
         dependencies={
             "central": Provide(provide_central, sync_to_thread=False),
             **DECLARED_ACTOR_DEPENDENCY,
@@ -309,4 +325,6 @@ def create_central_app(
         debug=False,
     )
     app.state["receiver_status"] = receiver_status
+    app.state[REGISTRY_STATE_KEY] = registry
+    app.state[FAULTS_STATE_KEY] = faults
     return app
