@@ -45,7 +45,6 @@ from scanner_ingest.pipeline import (
 from scanner_ingest.quarantine import give_up
 from scanner_ingest.stability import Readiness, StabilityTracker, Verdict
 from scanner_ingest.watcher import FolderWatcher
-from storage.faults import is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -342,9 +341,8 @@ class IngestService:
             tracker.forget(path)
             return None
         except Exception as exc:
-            if is_disk_full(exc):  # one log line per episode (storage.faults), not per file
-                self.rt.faults.disk_full(f"ingest {folder.name}", exc)
-            else:
+            # A full disk: one log line per episode (storage.faults), not one per file.
+            if not self.rt.faults.noted_disk_full(f"ingest {folder.name}", exc):
                 log.exception("scan_failed folder=%s name=%r", folder.name, drop.name)
             self._status.folder_error(folder.name, f"{type(exc).__name__}: {exc}")
             self._not_before[path] = time.monotonic() + self.settings.retry_seconds

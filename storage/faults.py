@@ -128,6 +128,14 @@ class StorageFaults:
             str(exc),
         )
 
+    def noted_disk_full(self, where: str, exc: BaseException) -> bool:
+        """For a loop's catch-all: True (and the episode noted) if ``exc`` is a full disk,
+        so the loop logs its own traceback only for anything else."""
+        if is_disk_full(exc):
+            self.disk_full(where, exc)
+            return True
+        return False
+
     def database_damaged(self, where: str, exc: BaseException) -> None:
         with self._lock:
             first = not self._damaged

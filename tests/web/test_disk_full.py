@@ -32,6 +32,7 @@ from tests.scanner_ingest.ingest_support import configure, folder
 from tests.support.accounts import api_client
 from tests.support.staff_client import StaffClientFactory
 from tests.support.wait import wait_until
+from web.node_api.app import create_app
 from web.staff_pages.error_pages import TITLES
 
 DISK_SIZE = "24m"
@@ -114,6 +115,7 @@ def test_a_full_disk_refuses_writes_with_507_reports_it_once_and_recovers_by_its
 ) -> None:
     caplog.set_level(logging.INFO)
     page = staff_client(Role.RECEPTION)
+    staff_client(Role.LEADER)  # a session that will have expired at the next start
     with api_client(runtime) as api:
         first = api.post("/api/v1/dossiers", json=create_body())
         assert first.status_code == 201, first.text
@@ -128,6 +130,9 @@ def test_a_full_disk_refuses_writes_with_507_reports_it_once_and_recovers_by_its
         with runtime.db.write() as conn:
             conn.execute("UPDATE api_tokens SET last_used_at = ?", (a_while_ago,))
             conn.execute("UPDATE sessions SET last_seen_at = ?", (a_while_ago,))
+            conn.execute(
+                "UPDATE sessions SET created_at = '2000-01-01T00:00:00Z' WHERE user_id = 'leader'"
+            )
         # An empty WAL: the next commit must grow a file, so it meets the full disk.
         runtime.db.read().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         filler = fill(small_disk)
@@ -161,6 +166,9 @@ def test_a_full_disk_refuses_writes_with_507_reports_it_once_and_recovers_by_its
             assert on_page.headers["content-type"].startswith("text/html")
             assert not list((runtime.blobs.root / TMP_DIR).iterdir())  # no half-written file
 
+            # A server (re)started now comes up: the expired session waits for a later start.
+            with TestClient(app=create_app(runtime)) as restarted:
+                assert restarted.get("/healthz").status_code == 503
             health = api.get("/healthz")
             assert health.status_code == 503
             body = health.json()

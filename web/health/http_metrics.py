@@ -26,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.exposition import generate_latest
 
 from rules.actor import Actor
-from rules.permissions import Operation, may
+from rules.permissions import Forbidden, Operation, require
 from storage.faults import StorageFaults
 
 REGISTRY_STATE_KEY = "metrics_registry"
@@ -103,24 +103,31 @@ def _refusal(status: int, detail: str) -> Response[dict[str, object]]:
     return Response({"status_code": status, "detail": detail}, status_code=status, headers=headers)
 
 
+def render_metrics(registry: CollectorRegistry, actor: Actor | None, loopback: bool) -> bytes:
+    """The Prometheus page for a caller on the loopback address or an account that may
+    READ_METRICS; Forbidden for another account, None-actor callers are refused by the
+    handler (401) before this."""
+    if not loopback and actor is not None:
+        require(actor, Operation.READ_METRICS)
+    return generate_latest(registry)
+
+
 # Public to the auth middleware (it lets the request through with or without a log-in);
 # the handler decides, so a loopback scraper needs no account.
 @get("/metrics", name="metrics", opt={"public": True}, include_in_schema=False, sync_to_thread=True)
 def metrics(request: Request[Any, Any, Any]) -> Response[Any]:
     state = request.scope.get("state", {})
-    actor = state.get("actor") if isinstance(state, dict) else None
-    allowed = isinstance(actor, Actor) and may(actor, Operation.READ_METRICS)
-    if not allowed and not _loopback(request):
-        if actor is None:
-            return _refusal(
-                401,
-                "/metrics is served on the loopback address, or to an account that may read "
-                "metrics: send 'Authorization: Bearer TOKEN' of an administrator",
-            )
-        return _refusal(403, f"{actor.user_id!r} may not read metrics: it needs the role admin")
-    registry = request.app.state[REGISTRY_STATE_KEY]
-    return Response(
-        generate_latest(registry),
-        media_type=CONTENT_TYPE_LATEST,
-        headers={"Cache-Control": "no-store"},
-    )
+    found = state.get("actor") if isinstance(state, dict) else None
+    actor = found if isinstance(found, Actor) else None
+    loopback = _loopback(request)
+    if actor is None and not loopback:
+        return _refusal(
+            401,
+            "/metrics is served on the loopback address, or to an account that may read "
+            "metrics: send 'Authorization: Bearer TOKEN' of an administrator",
+        )
+    try:
+        page = render_metrics(request.app.state[REGISTRY_STATE_KEY], actor, loopback)
+    except Forbidden as exc:  # JSON like the 401: a scraper reads it, not a person
+        return _refusal(403, str(exc))
+    return Response(page, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
