@@ -134,7 +134,8 @@ def test_a_full_disk_refuses_writes_with_507_reports_it_once_and_recovers_by_its
                 "UPDATE sessions SET created_at = '2000-01-01T00:00:00Z' WHERE user_id = 'leader'"
             )
         # An empty WAL: the next commit must grow a file, so it meets the full disk.
-        runtime.db.read().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        [(busy, wal_pages, _)] = runtime.db.read().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert (busy, wal_pages) == (0, 0), "the WAL could not be emptied"
         filler = fill(small_disk)
 
         # Ingest tries the scan, meets the full disk, and leaves it where it is.
@@ -142,7 +143,7 @@ def test_a_full_disk_refuses_writes_with_507_reports_it_once_and_recovers_by_its
         service = IngestService(runtime)
         service.start()
         try:
-            wait_until(lambda: runtime.faults.state().refused_writes >= 1, timeout=60)
+            wait_until(lambda: runtime.faults.state().refused_writes >= 1, timeout=120)
             assert scan.exists() and service.taken == 0 and service.quarantined == 0
             assert scalar(runtime.db.read(), "SELECT COUNT(*) FROM scan_receipts") == 0
 
@@ -183,7 +184,7 @@ def test_a_full_disk_refuses_writes_with_507_reports_it_once_and_recovers_by_its
 
             # Space freed: ingest takes the scan, writes succeed, the status is ok again.
             filler.unlink()
-            wait_until(lambda: service.taken == 1, timeout=60, what="the scan taken")
+            wait_until(lambda: service.taken == 1, timeout=120, what="the scan taken")
         finally:
             service.stop()
         assert not scan.exists()
