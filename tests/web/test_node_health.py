@@ -19,22 +19,13 @@ from rules.actor import Role
 from storage.faults import FaultState
 from tests.node.helpers import create
 from tests.support.accounts import api_client
+from tests.support.prometheus_text import samples
 from tests.support.staff_client import StaffClientFactory
 from web.health import node_health as node_health_mod
 from web.health.node_health import node_health
 from web.node_api.app import create_app
 
 Client = TestClient[Litestar]
-
-
-def samples(text: str) -> dict[str, float]:
-    """``name{labels}`` -> value of every sample of a Prometheus text page."""
-    found: dict[str, float] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.rpartition(" ")
-            found[key] = float(value)
-    return found
 
 
 @pytest.fixture

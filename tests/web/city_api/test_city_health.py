@@ -14,19 +14,11 @@ from litestar.testing import TestClient
 from central.runtime import CentralRuntime
 from central.store import StoreError
 from tests.central.fake_node import FakeNode
+from tests.support.prometheus_text import samples
 from web.city_api.app import create_central_app
 
 NODE_A = "xa-an-binh"
 Client = TestClient[Litestar]
-
-
-def samples(text: str) -> dict[str, float]:
-    found: dict[str, float] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.rpartition(" ")
-            found[key] = float(value)
-    return found
 
 
 def scrape(app: Any, host: str, path: str = "/metrics") -> httpx.Response:
