@@ -313,6 +313,7 @@ class MessageHandler:
                 node_id, node_id, outcome.head + 1, refused_seq=batch.first_seq
             )
             return [_control(node_id, resend)]
+        self._count("batches_applied")
         self._count("events_applied", outcome.applied)
         self._count("events_duplicate", outcome.duplicates)
         log.info(

@@ -5,7 +5,7 @@ Built once per process by :func:`open_node`; the API, the CLI and ingest share i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import apsw
@@ -18,6 +18,7 @@ from settings.auth import AuthSettings
 from settings.loading import ConfigError
 from storage import db as db_mod
 from storage.blob_store import BlobStore
+from storage.faults import StorageFaults
 
 BLOBS_DIR = "blobs"
 
@@ -29,6 +30,12 @@ class NodeRuntime:
     db: db_mod.Database
     blobs: BlobStore
     reference: ReferenceCache
+    # A full disk or a damaged database met by this process (storage.faults): the doors
+    # report there, the status interface (web.health) reads it.
+    faults: StorageFaults = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.faults = StorageFaults(self.data_dir)
 
     @property
     def node_id(self) -> str:

@@ -34,6 +34,7 @@ class Operation(enum.StrEnum):
     IMPORT_CATALOG = "import_catalog"
     IMPORT_CALENDAR = "import_calendar"
     MANAGE_ACCOUNTS = "manage_accounts"
+    READ_METRICS = "read_metrics"  # /metrics of the node or the city (counts, no citizen)
     # At the city:
     VIEW_CITY = "view_city"  # the board, communes, indicators, dossiers (a commune-viewer:
     # its own node only, see Actor.node_scope)
@@ -72,6 +73,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Operation.IMPORT_CATALOG: frozenset({_A}),
     Operation.IMPORT_CALENDAR: frozenset({_A}),
     Operation.MANAGE_ACCOUNTS: frozenset({_A}),
+    Operation.READ_METRICS: frozenset({_A}),
     # The city's (a city account holds only rules.actor.CITY_ROLES).
     Operation.VIEW_CITY: frozenset({_A, Role.CITY_VIEWER, Role.COMMUNE_VIEWER}),
     Operation.CITY_TRANSITION: frozenset({_A}),

@@ -55,8 +55,10 @@ from scanner_ingest.names import nfc
 from scanner_ingest.pdf_worker import PdfWorker, PdfWorkerError
 from scanner_ingest.qr_matching import Segment
 from storage.blob_store import TMP_DIR, BlobInfo, BlobTooLarge, IncomingBlob
+from storage.faults import is_disk_full
 
 log = logging.getLogger(__name__)
+_NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device", as a worker reports it
 
 FAULT_ENV = "MOTCUA_INGEST_FAULT"
 FAULT_STEPS = ("after_blob", "after_commit", "after_move")
@@ -167,6 +169,8 @@ class Pipeline:
         except MemoryError as exc:
             raise Refused(reasons.TOO_LARGE, f"MemoryError while inspecting: {exc}") from exc
         except Exception as exc:
+            if is_disk_full(exc):
+                raise  # the node's disk, not the file: retried once there is space
             log.exception("scan_inspection_error path=%r", str(drop.path))
             raise Refused(reasons.UNPARSEABLE, f"{type(exc).__name__}: {exc}") from exc
 
@@ -212,6 +216,9 @@ class Pipeline:
                 self._pdf().extract_pages_to(source, list(segment.pages), out)
                 info = self.rt.blobs.put_file(out)
             except PdfWorkerError as exc:
+                if _NO_SPACE in str(exc) or self.rt.faults.disk_full_now():
+                    # The worker could not write the part: the node's disk, not the file.
+                    raise OSError(errno.ENOSPC, f"splitting: {exc}") from exc
                 raise Refused(reasons.UNPARSEABLE, f"splitting: {exc}") from exc
             finally:
                 out.unlink(missing_ok=True)

@@ -89,6 +89,9 @@ class IngestService:
         self.last_beat: float | None = None
         self._lock_file: int | None = None
         self._not_before: dict[Path, float] = {}  # node-side failure: retry after this
+        # The disk is full (storage.faults): no file is taken, each stays in its folder;
+        # decided once per turn of the loop; tried again RETRY_SECONDS after a refusal.
+        self._paused = False
         self._lanes = Lanes(
             self.settings.pdf_processes + 1, self.pipeline.take, lambda: self._hints.put(_WAKE)
         )
@@ -178,6 +181,8 @@ class IngestService:
         while not self._stop.is_set():
             self.last_beat = time.monotonic()
             try:
+                faults = self.rt.faults
+                self._paused = faults.disk_full_now() and not faults.may_retry()
                 if time.monotonic() >= next_rescan:
                     present = {f.name: self._rescan(f) for f in self.folders}
                     next_rescan = time.monotonic() + self.settings.rescan_seconds
@@ -271,7 +276,7 @@ class IngestService:
     def _observe(self, folder: DropFolder, path: Path, st: os.stat_result) -> None:
         """One observation of one regular file: the stability module's calling sequence."""
         now = time.monotonic()
-        if path in self._lanes or now < self._not_before.get(path, 0.0):
+        if self._paused or path in self._lanes or now < self._not_before.get(path, 0.0):
             return
         tracker = self._trackers[folder.name]
         if self._giving_up.is_held(path):
@@ -340,12 +345,15 @@ class IngestService:
             tracker.forget(path)
             return None
         except Exception as exc:
-            log.exception("scan_failed folder=%s name=%r", folder.name, drop.name)
+            # A full disk: one log line per episode (storage.faults), not one per file.
+            if not self.rt.faults.noted_disk_full(f"ingest {folder.name}", exc):
+                log.exception("scan_failed folder=%s name=%r", folder.name, drop.name)
             self._status.folder_error(folder.name, f"{type(exc).__name__}: {exc}")
             self._not_before[path] = time.monotonic() + self.settings.retry_seconds
             return None
         tracker.forget(path)
         self._not_before.pop(path, None)
+        self.rt.faults.wrote()
         self.taken += 1
         log.info(
             "scan_taken folder=%s name=%r outcome=%s receipt=%s size=%d recovered=%s "

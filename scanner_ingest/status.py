@@ -24,6 +24,7 @@ from scanner_ingest import folders as folders_mod
 from scanner_ingest.folders import DropFolder
 from scanner_ingest.quarantine import records
 from storage.db import scalar
+from storage.faults import is_disk_full
 
 INGEST_DIR = "ingest"
 LOCK_NAME = "lock"
@@ -82,8 +83,15 @@ def acquire_lock(data_dir: Path) -> int | None:
     except BlockingIOError:
         os.close(fd)
         return None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError as exc:
+        # The pid is only shown to the operator; the lock is what counts. On a full disk,
+        # ingest still starts (and waits for space) instead of failing the whole server.
+        if not is_disk_full(exc):
+            os.close(fd)
+            raise
     return fd
 
 

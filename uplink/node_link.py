@@ -110,8 +110,9 @@ class NodeLink:
             self.heartbeat.beat()
             try:
                 self.turn()
-            except Exception:  # the outermost loop: log, back off, keep the link alive
-                log.exception("event=sync_turn_failed")
+            except Exception as exc:  # the outermost loop: log, back off, keep the link alive
+                if not self.rt.faults.noted_disk_full("sync link", exc):  # one line an episode
+                    log.exception("event=sync_turn_failed")
                 self._stop.wait(1.0)
 
     # -- one turn ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
@@ -37,6 +38,7 @@ from litestar.types import (
 
 from accounts import sessions, tokens
 from accounts.users import User
+from storage.faults import is_disk_full
 from web.auth import csrf
 from web.auth.home import AccountsHome
 from web.json_api.api_docs import ASSETS_PATH
@@ -130,6 +132,16 @@ async def redirect_to_login(send: Send, scope: Scope) -> None:
         target += "?" + bytes(scope["query_string"]).decode("latin-1")
     location = "/login?next=" + quote(local_path(target), safe="")
     await _send(send, 303, b"", "text/plain", [(b"location", location.encode("latin-1"))])
+
+
+async def _bookkeeping(touch: Callable[..., None], *args: object) -> None:
+    """A "last used" write: on a full disk it is skipped, so reads still answer (the write
+    the request itself makes, if any, answers 507: web.json_api.errors)."""
+    try:
+        await anyio.to_thread.run_sync(touch, *args)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
 
 
 class AuthMiddleware:
@@ -232,7 +244,7 @@ class AuthMiddleware:
             return None
         user, token_id, stale = found
         if stale:
-            await anyio.to_thread.run_sync(tokens.touch, self.db, token_id)
+            await _bookkeeping(tokens.touch, self.db, token_id)
         return Caller(user, "", by_cookie=False)
 
     async def _by_cookie(self, scope: Scope) -> Caller | None:
@@ -243,5 +255,5 @@ class AuthMiddleware:
         if session is None:
             return None
         if sessions.needs_touch(session):
-            await anyio.to_thread.run_sync(sessions.touch, self.db, session)
+            await _bookkeeping(sessions.touch, self.db, session)
         return Caller(session.user, session.csrf_token, by_cookie=True)

@@ -28,6 +28,7 @@ from litestar.params import (
     QueryParameter,
 )
 from litestar.response import File
+from prometheus_client import CollectorRegistry
 
 from central import city_actions
 from central.public_lookup import CityProgressSource
@@ -39,6 +40,7 @@ from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.permissions import Operation, require
 from rules.transitions import TransitionRequest
+from storage.faults import StorageFaults
 from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
 from web.auth.routes import AUTH_TEMPLATES, expire_sessions
@@ -48,9 +50,17 @@ from web.city_api.ratings import RatingsController
 from web.city_pages.navigation import CITY_BRAND, CITY_NAV
 from web.city_pages.routes import CITY_PAGE_HANDLERS
 from web.city_pages.routes import TEMPLATES as CITY_TEMPLATES
+from web.health.city_health import city_health, healthz_body
+from web.health.city_metrics import CityCollector
+from web.health.http_metrics import (
+    REGISTRY_STATE_KEY,
+    HttpMetrics,
+    RequestMetricsMiddleware,
+    metrics,
+)
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
-from web.json_api.errors import HANDLERS
+from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
@@ -313,16 +323,16 @@ class ReportController(Controller):
     tags=["health"],
     opt={"public": True},
 )
-def healthz(central: Central, request: Request[Any, Any, Any]) -> dict[str, object]:
-    status = request.app.state.get("receiver_status")
-    return {
-        "status": "ok",
-        "name": central.name,
-        "store": central.store.kind,
-        "schema": central.store.schema_version(),
-        "nodes": len(central.store.list_nodes()),
-        "mqtt": status() if status is not None else None,
-    }
+def healthz(central: Central, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
+    """The same snapshot as /metrics (web.health.city_health); 503 when the city cannot work."""
+    health = city_health(
+        central, request.app.state[FAULTS_STATE_KEY], request.app.state.get("receiver_status")
+    )
+    return Response(
+        healthz_body(health),
+        status_code=503 if health.status == "error" else 200,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, object]]:
@@ -344,6 +354,9 @@ def create_central_app(
     def start() -> None:  # no parameter: Litestar would pass the app to one
         expire_sessions(runtime)
 
+    faults = StorageFaults(runtime.data_dir)
+    registry = CollectorRegistry()  # this app's own: /metrics (web.health)
+    registry.register(CityCollector(runtime, faults, receiver_status))
     app = Litestar(
         route_handlers=[
             NodeController,
@@ -351,6 +364,7 @@ def create_central_app(
             ReportController,
             RatingsController,
             healthz,
+            metrics,
             docs_assets(),
             *CITY_PAGE_HANDLERS,
             # The citizen's public pages (public: no log-in).
@@ -364,7 +378,10 @@ def create_central_app(
             PUBLIC_TEMPLATES,
             globals_={"brand": CITY_BRAND},
         ),
-        middleware=[DefineMiddleware(AuthMiddleware, accounts_home=runtime)],
+        middleware=[
+            DefineMiddleware(RequestMetricsMiddleware, metrics=HttpMetrics(registry)),
+            DefineMiddleware(AuthMiddleware, accounts_home=runtime),
+        ],
         guards=[view_city_guard],
         dependencies={
             "central": Provide(provide_central, sync_to_thread=False),
@@ -384,4 +401,6 @@ def create_central_app(
         debug=False,
     )
     app.state["receiver_status"] = receiver_status
+    app.state[REGISTRY_STATE_KEY] = registry
+    app.state[FAULTS_STATE_KEY] = faults
     return app

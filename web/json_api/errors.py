@@ -6,6 +6,7 @@ import logging
 import re
 import uuid
 
+import apsw
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
@@ -15,6 +16,7 @@ from rules.errors import ClockUnsafe, DossierError, NotFound
 from rules.lifecycle import IllegalTransition
 from rules.permissions import Forbidden
 from storage.blob_store import BlobTooLarge
+from storage.faults import StorageFaults, is_database_damaged, is_disk_full
 
 
 class UploadError(Exception):
@@ -28,6 +30,13 @@ class UploadError(Exception):
 
 log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-Id"
+# The app's storage.faults.StorageFaults, where a refused write is reported (one log line
+# per episode); an app without one (the city) still answers 507.
+FAULTS_STATE_KEY = "storage_faults"
+DISK_FULL_DETAIL = (
+    "the disk is full: nothing of this request was saved; free space on the server "
+    "(ask the technician) and send it again"
+)
 
 
 def _body(
@@ -125,8 +134,35 @@ def _other_http(_: Request, exc: HTTPException) -> Response[dict[str, object]]: 
     return _body(exc.status_code, exc.detail, headers=exc.headers)
 
 
+def _faults(request: Request) -> StorageFaults | None:  # type: ignore[type-arg]
+    found = request.app.state.get(FAULTS_STATE_KEY)
+    return found if isinstance(found, StorageFaults) else None
+
+
+def _disk_full(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    """507: a write that could not be made durable for lack of space (SQLITE_FULL, ENOSPC,
+    EDQUOT). Not a defect: no traceback, one log line per episode (storage.faults)."""
+    faults = _faults(request)
+    if faults is not None:
+        route = request.scope.get("path_template") or request.url.path
+        faults.disk_full(f"http {request.method} {route}", exc)
+    return _body(507, DISK_FULL_DETAIL, headers={"Retry-After": "60"})
+
+
+def _storage_error(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+    """SQLite and file-system errors: a full disk is 507, anything else a defect."""
+    if is_disk_full(exc):
+        return _disk_full(request, exc)
+    return _unexpected(request, exc)
+
+
 def _unexpected(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     """A defect: logged once with its traceback, and an id the caller can quote to find it."""
+    if is_disk_full(exc):  # raised from (or while handling) a full disk, wrapped
+        return _disk_full(request, exc)
+    faults = _faults(request)
+    if faults is not None and is_database_damaged(exc):
+        faults.database_damaged(f"http {request.method} {request.url.path}", exc)
     request_id = uuid.uuid4().hex
     log.error(
         "unexpected_error request_id=%s method=%s path=%r",
@@ -142,6 +178,8 @@ def _unexpected(request: Request, exc: Exception) -> Response[dict[str, object]]
 
 HANDLERS: ExceptionHandlersMap = {
     Exception: _unexpected,
+    OSError: _storage_error,
+    apsw.Error: _storage_error,
     HTTPException: _other_http,
     RecursionError: _too_deep,
     ClientException: _client_error,

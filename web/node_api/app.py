@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from prometheus_client import CollectorRegistry
 
 from node.public_lookup import NodeProgressSource
 from node.runtime import NodeRuntime
@@ -14,9 +15,16 @@ from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
 from web.auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
 from web.auth.security_headers import add_security_headers
+from web.health.http_metrics import (
+    REGISTRY_STATE_KEY,
+    HttpMetrics,
+    RequestMetricsMiddleware,
+    metrics,
+)
+from web.health.node_metrics import NodeCollector
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
-from web.json_api.errors import HANDLERS
+from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY
 from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
@@ -47,7 +55,10 @@ def create_app(
     def provide_accounts_home() -> AccountsHome:  # Litestar wants one provider per key
         return runtime
 
-    return Litestar(
+    registry = CollectorRegistry()  # this app's own: /metrics (web.health)
+    registry.register(NodeCollector(runtime))
+    http_metrics = HttpMetrics(registry)
+    app = Litestar(
         route_handlers=[
             DossierController,
             ReferenceController,
@@ -55,6 +66,7 @@ def create_app(
             SyncController,
             UsersController,
             healthz,
+            metrics,
             docs_assets(),
             *STAFF_PAGE_HANDLERS,
             *AUTH_PAGE_HANDLERS,
@@ -63,7 +75,11 @@ def create_app(
         ],
         template_config=template_config(TEMPLATES, AUTH_TEMPLATES, PUBLIC_TEMPLATES),
         # Every route but the public ones needs a session or an API token (web.auth).
-        middleware=[DefineMiddleware(AuthMiddleware, accounts_home=runtime)],
+        # Every request is counted (the refused ones too); then the auth middleware.
+        middleware=[
+            DefineMiddleware(RequestMetricsMiddleware, metrics=http_metrics, faults=runtime.faults),
+            DefineMiddleware(AuthMiddleware, accounts_home=runtime),
+        ],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),
@@ -82,6 +98,9 @@ def create_app(
         logging_config=None,  # keep the command's logging (cli.logging_setup: escaped lines)
         debug=False,
     )
+    app.state[REGISTRY_STATE_KEY] = registry
+    app.state[FAULTS_STATE_KEY] = runtime.faults  # a full disk's 507 is reported there
+    return app
 
 
 def _without_app(hook: Callable[[], object]) -> Callable[[], None]:

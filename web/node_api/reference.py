@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import File
 
-from node import dossier_store, event_log, reference_data
-from node.integrity import calendar_warnings
+from node import dossier_store, reference_data
 from rules import indicators
 from rules.clock import from_utc_iso, utc_now
 from rules.permissions import Operation, require
-from storage.migrations import schema_version
+from web.health.node_health import healthz_body, node_health
 from web.json_api.identity import CurrentActor
 from web.json_api.params import parse_bound
 from web.json_api.responses import errors
@@ -78,23 +77,20 @@ class ReferenceController(Controller):
         )
 
 
-# Public (no log-in): monitoring and start-up scripts poll it; it names no citizen.
+# Public (no log-in): monitoring and start-up scripts poll it; it names no citizen. The
+# same snapshot as /metrics and the sync page (web.health); 503 when the node cannot write.
 @get(
     "/healthz",
     name="health",
-    responses=errors(),
+    responses=errors(503),
     sync_to_thread=True,
     tags=["health"],
     opt={"public": True},
 )
-def healthz(runtime: Runtime) -> dict[str, object]:
-    conn = runtime.db.read()
-    return {
-        "status": "ok",
-        "node_id": runtime.node_id,
-        "agency_code": runtime.config.node.agency_code,
-        "schema": schema_version(conn),
-        "events": event_log.head_seq(conn, runtime.node_id),
-        # Missing holiday calendars: provisional appointments, next year's not imported.
-        "calendar_warnings": calendar_warnings(runtime),
-    }
+def healthz(runtime: Runtime) -> Response[dict[str, object]]:
+    health = node_health(runtime)
+    return Response(
+        healthz_body(health),
+        status_code=503 if health.status == "error" else 200,
+        headers={"Cache-Control": "no-store"},
+    )

@@ -36,6 +36,7 @@ TITLES: dict[int, str] = {
     409: vi("Không thực hiện được ở trạng thái hiện tại"),
     413: vi("Dữ liệu gửi lên quá lớn"),
     503: vi("Tạm thời chưa thực hiện được"),
+    507: vi("Ổ đĩa của máy chủ đã đầy"),
 }
 EXPLANATIONS: dict[int, str] = {
     400: vi("Địa chỉ hoặc dữ liệu gửi lên có mục không hợp lệ. Hãy quay lại và thử lại."),
@@ -45,6 +46,10 @@ EXPLANATIONS: dict[int, str] = {
     409: ILLEGAL,
     413: vi("Tệp hoặc dữ liệu gửi lên vượt quá dung lượng cho phép."),
     503: vi("Máy chủ tạm thời chưa thực hiện được việc này. Hãy thử lại sau ít phút."),
+    507: vi(
+        "Ổ đĩa của máy chủ đã đầy nên việc vừa làm chưa được lưu. Những gì đã lưu trước đó "
+        "vẫn an toàn. Hãy báo bộ phận kỹ thuật giải phóng dung lượng rồi thử lại."
+    ),
 }
 UNEXPECTED_TITLE = vi("Đã xảy ra lỗi")
 UNEXPECTED = vi(

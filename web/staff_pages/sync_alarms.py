@@ -96,6 +96,35 @@ ALARM_TEXTS: Mapping[str, AlarmText] = {
             ),
             vi("Báo bộ phận kỹ thuật của thành phố nâng giới hạn gói tin của broker."),
         ),
+        # The node's own storage (web.health.node_health adds them to the sync alarms).
+        AlarmText(
+            "disk_full",
+            vi("Ổ đĩa của máy đã đầy"),
+            vi(
+                "Máy không còn chỗ để lưu: tiếp nhận hồ sơ, đính kèm tệp và nhận bản quét "
+                "đang bị từ chối; bản quét được giữ nguyên trong thư mục quét. Những gì đã "
+                "lưu trước đó vẫn an toàn."
+            ),
+            vi(
+                "Báo ngay bộ phận kỹ thuật để giải phóng dung lượng (bản sao lưu cũ, tệp "
+                "nhật ký). Khi có chỗ trống, máy tự làm việc lại, không cần khởi động lại."
+            ),
+        ),
+        AlarmText(
+            "disk_low",
+            vi("Ổ đĩa của máy sắp đầy"),
+            vi("Dung lượng còn trống trên ổ đĩa của máy còn rất ít."),
+            vi("Báo bộ phận kỹ thuật giải phóng dung lượng trước khi ổ đĩa đầy."),
+        ),
+        AlarmText(
+            "database_damaged",
+            vi("Cơ sở dữ liệu của máy bị hỏng"),
+            vi("Máy đọc thấy tệp cơ sở dữ liệu bị hỏng; việc ghi có thể bị lỗi."),
+            vi(
+                "Không tắt máy đột ngột, không xóa tệp. Gọi ngay bộ phận kỹ thuật để kiểm "
+                "tra (motcua check) và khôi phục từ bản sao lưu gần nhất."
+            ),
+        ),
     )
 }
 

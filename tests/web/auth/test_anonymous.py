@@ -17,6 +17,8 @@ from web.node_api.app import create_app
 
 PUBLIC = {"/healthz", "/login", "/static/{file_path:path}"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Answered like the API (401, not a redirect to the log-in page): read by scrapers, not people.
+MACHINE_READ = {"/metrics"}
 
 
 def _routes(app: Litestar) -> list[tuple[str, str]]:
@@ -50,7 +52,7 @@ def test_every_route_but_the_public_ones_refuses_an_anonymous_request(
             url = _concrete(path)
             response = anonymous.request(method, url, follow_redirects=False, json={})
             checked += 1
-            if path.startswith("/api/"):
+            if path.startswith("/api/") or path in MACHINE_READ:
                 assert response.status_code == 401, (method, path, response.text)
                 assert response.json()["status_code"] == 401
                 assert response.headers["www-authenticate"].startswith("Bearer")

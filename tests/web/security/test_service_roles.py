@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import msgspec
 import pytest
+from prometheus_client import CollectorRegistry
 
 from accounts import tokens, users
 from node import dossier_service, reference_data
@@ -26,6 +27,7 @@ from storage.blob_store import BlobInfo
 from storage.db import scalar
 from tests.node.helpers import create_body
 from tests.support.accounts import make_token, make_user
+from web.health.http_metrics import render_metrics
 
 Call = Callable[[NodeRuntime, Actor, str], object]
 TABLES = ("events", "dossiers", "documents", "users", "sessions", "api_tokens", "calendar_days")
@@ -89,6 +91,9 @@ CALLS: dict[Permission, list[Call]] = {
         lambda rt, a, _: tokens.create(rt.db, a, "nan-nhan", "x"),
         lambda rt, a, _: tokens.list_tokens(rt.db, a),
         lambda rt, a, _: tokens.revoke(rt.db, a, "t1"),
+    ],
+    Operation.READ_METRICS: [
+        lambda rt, a, _: render_metrics(CollectorRegistry(), a, loopback=False)
     ],
 }
 

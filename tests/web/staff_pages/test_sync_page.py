@@ -9,7 +9,7 @@ from rules.actor import Role
 from rules.clock_offset import ClockCheck
 from tests.support.staff_client import StaffClientFactory
 from uplink.status import LaneStatus, SyncStatus
-from web.staff_pages import sync_page
+from web.health import node_health
 from web.staff_pages.sync_alarms import ALARM_TEXTS, alarm_codes, alarm_text
 
 
@@ -51,7 +51,7 @@ def test_a_node_without_sync_says_so_and_matches_the_api(staff_client: StaffClie
 def test_lanes_ages_sizes_and_the_last_ack(
     staff_client: StaffClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sync_page, "status", lambda rt: _status())
+    monkeypatch.setattr(node_health, "sync_status", lambda rt: _status())
     page = staff_client(Role.RECEPTION).get("/sync").text
     assert "Đã kết nối với thành phố" in page
     events = page.split('data-lane="events"')[1].split("</tr>")[0]
@@ -65,11 +65,11 @@ def test_the_clock_against_the_citys_is_shown_or_said_unmeasured(
     staff_client: StaffClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = staff_client(Role.RECEPTION)
-    monkeypatch.setattr(sync_page, "status", lambda rt: _status())
+    monkeypatch.setattr(node_health, "sync_status", lambda rt: _status())
     assert "Chưa đo (thành phố chưa xác nhận lần nào)" in client.get("/sync").text
     # The city's clock 90.4 s behind this one: this clock leads by +90.4 s.
     clock = ClockCheck(None, -90.4, 0.25, "2026-01-05T02:00:00Z", 120.0, "")
-    monkeypatch.setattr(sync_page, "status", lambda rt: _status(clock=clock))
+    monkeypatch.setattr(node_health, "sync_status", lambda rt: _status(clock=clock))
     shown = client.get("/sync").text.split("data-clock>")[1].split("</dd>")[0]
     assert shown == "+90.4 giây (± 0.2)"
 
@@ -79,7 +79,9 @@ def test_each_known_alarm_is_explained_in_vietnamese(
     staff_client: StaffClientFactory, monkeypatch: pytest.MonkeyPatch, code: str
 ) -> None:
     detail = "<b>seq 7</b>"
-    monkeypatch.setattr(sync_page, "status", lambda rt: _status(alarm=code, last_error=detail))
+    monkeypatch.setattr(
+        node_health, "sync_status", lambda rt: _status(alarm=code, last_error=detail)
+    )
     page = staff_client(Role.RECEPTION).get("/sync").text
     text = ALARM_TEXTS[code]
     assert f'data-alarm="{code}"' in page and text.title in page and text.action in page
@@ -109,6 +111,6 @@ def test_an_unknown_alarm_still_shows_with_its_code(
     staff_client: StaffClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert not alarm_text("disk_almost_full").known
-    monkeypatch.setattr(sync_page, "status", lambda rt: _status(alarm="disk_almost_full"))
+    monkeypatch.setattr(node_health, "sync_status", lambda rt: _status(alarm="disk_almost_full"))
     page = staff_client(Role.RECEPTION).get("/sync/panel").text
     assert "Cảnh báo đồng bộ" in page and "disk_almost_full" in page
