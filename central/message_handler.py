@@ -262,7 +262,9 @@ class MessageHandler:
                     _quote(message.software_version),
                 )
                 held = self.store.own_event_id(node_id, row.acked_upto) if row.acked_upto else ""
-                ack = wire.EventAck(node_id, node_id, row.acked_upto, held or "", at)
+                ack = wire.EventAck(
+                    node_id, node_id, row.acked_upto, held or "", at, message.bd_seq
+                )
                 replies = [_control(node_id, ack)]
                 if message.last_seq > row.acked_upto:
                     # Events the city lacks: ask for them now, not when the node next

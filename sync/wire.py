@@ -97,6 +97,9 @@ class EventAck(msgspec.Struct, frozen=True, array_like=True, tag="ack"):
     upto_id: EventIdText = ""  # id of the event held at upto_seq ("" for 0 or an older city)
     # The node measures its clock against it over the round trip (rules/clock_offset.py).
     city_time: str = ""  # the city's clock when it answered, UTC ISO; "" from an older city
+    # A node reconnecting gets acks the broker queued while it was away, stamped before its
+    # new Birth left: timed against that Birth they read as a clock minutes ahead.
+    birth_bd_seq: UptoSeq = 0  # the Birth this answers; 0: batches, or an older city
 
     def __post_init__(self) -> None:
         if self.city_time:

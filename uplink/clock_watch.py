@@ -28,17 +28,22 @@ class ClockWatch:
         self._held: ClockEstimate | None = clock_estimate.load(rt.db.read())
         self._saved_at = float("-inf")
         self._alarm: str | None = clock_estimate.clock_check(rt).alarm
-        self._birth_sent_at: float | None = None
+        self._birth: tuple[float, int] | None = None  # (sent at, bd_seq) of the last Birth
 
-    def birth_sent(self, at: float) -> None:
-        """A Birth left at ``at`` (monotonic): the city answers it with an ack."""
-        self._birth_sent_at = at
+    def birth_sent(self, at: float, bd_seq: int) -> None:
+        """A Birth ``bd_seq`` left at ``at`` (monotonic): the city answers it with an ack
+        that names it (``EventAck.birth_bd_seq``)."""
+        self._birth = (at, bd_seq) if bd_seq > 0 else None
 
-    def on_ack(self, city_time: str, batch_sent_at: float | None) -> None:
+    def on_ack(self, city_time: str, batch_sent_at: float | None, birth_bd_seq: int = 0) -> None:
         """An ack stamped ``city_time`` came, answering the batch sent at ``batch_sent_at``
-        (None: no batch sent once; then the Birth, if one is unanswered)."""
-        sent_at = batch_sent_at if batch_sent_at is not None else self._birth_sent_at
-        self._birth_sent_at = None
+        (None: no batch sent once) or the Birth ``birth_bd_seq`` (0: none). Only an ack
+        that names the Birth is timed against it: the broker hands a reconnecting node
+        the acks it queued while the node was away, stamped before the new Birth left."""
+        sent_at = batch_sent_at
+        if sent_at is None and self._birth is not None and birth_bd_seq == self._birth[1]:
+            sent_at = self._birth[0]
+            self._birth = None
         if not city_time or sent_at is None:
             return  # an older city, or an ack that answers nothing timed here
         now = time.monotonic()

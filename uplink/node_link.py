@@ -199,9 +199,9 @@ class NodeLink:
         sent = False
         while self._control:
             self._publish(Lane.CONTROL, self._control[0])
-            if isinstance(self._control.popleft(), wire.Birth) and not self._inflight:
+            if isinstance(left := self._control.popleft(), wire.Birth) and not self._inflight:
                 # Else an ack answering no batch may be a stale one, stamped before it left.
-                self.clock.birth_sent(time.monotonic())
+                self.clock.birth_sent(time.monotonic(), left.bd_seq)
             sent = True
         return sent
 
@@ -287,7 +287,7 @@ class NodeLink:
         self._city_answered_at = time.monotonic()
         match message:
             case wire.EventAck(origin=origin, upto_seq=upto) if origin == self.node_id:
-                self._on_ack(upto, message.upto_id, message.city_time)
+                self._on_ack(upto, message.upto_id, message.city_time, message.birth_bd_seq)
             case wire.ResendRequest(origin=origin) if origin == self.node_id:
                 self._on_resend_request(message)
             case wire.ChunkAck():
@@ -301,7 +301,7 @@ class NodeLink:
         self.rejected += 1
         log.warning("event=rejected reason=%s topic=%s detail=%s", reason, topic, detail[:200])
 
-    def _on_ack(self, upto: int, upto_id: str, city_time: str = "") -> None:
+    def _on_ack(self, upto: int, upto_id: str, city_time: str = "", birth: int = 0) -> None:
         with self.rt.db.write() as conn:
             mine = event_log.id_at(conn, self.node_id, upto) if upto else None
             # The city's event at upto must be ours: after a restore from an old backup the
@@ -319,7 +319,7 @@ class NodeLink:
             if self._diverged_probe_at is None:
                 self._diverged_probe_at = 0.0  # probe at once, so the city sees it too
             self._inflight.clear()
-            self.clock.on_ack(city_time, None)
+            self.clock.on_ack(city_time, None, birth)
             return
         self.state.diverged("")
         self._diverged_probe_at = None
@@ -332,7 +332,7 @@ class NodeLink:
                 answered = batch.published_at
             if not batch.resent and batch.sent.at_broker is not None:
                 self.ack_timer.sample(now - batch.sent.at_broker)
-        self.clock.on_ack(city_time, answered)
+        self.clock.on_ack(city_time, answered, birth)
         if upto + 1 > self._next_seq:
             self._next_seq = upto + 1  # the city already holds more than this session sent
         self.gaps.acked(upto)

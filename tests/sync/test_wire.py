@@ -80,7 +80,7 @@ def test_tag_is_first_and_fields_are_positional() -> None:
     # array_like: field names are not on the wire, so field order is the contract.
     at = "2027-02-01T02:00:00.000000Z"
     raw = msgspec.msgpack.decode(wire.encode(EventAck(NODE, NODE, 42, "e-42", at)))
-    assert raw == ["ack", NODE, NODE, 42, "e-42", at]
+    assert raw == ["ack", NODE, NODE, 42, "e-42", at, 0]
 
 
 def test_an_ack_from_an_older_city_has_no_time_and_a_bad_time_is_refused() -> None:
@@ -113,7 +113,7 @@ def test_a_refusal_from_an_older_city_names_no_batch() -> None:
 
 def test_older_decoder_ignores_a_newer_trailing_field() -> None:
     # A newer peer appended a field (with a default, last): today's decoder still reads it.
-    newer = ["ack", NODE, NODE, 42, "e-42", "", "some-new-field"]
+    newer = ["ack", NODE, NODE, 42, "e-42", "", 0, "some-new-field"]
     assert wire.decode(msgspec.msgpack.encode(newer)) == EventAck(NODE, NODE, 42, "e-42")
     # And an older peer's message, without the field, gets its default.
     older = ["ack", NODE, NODE, 42]

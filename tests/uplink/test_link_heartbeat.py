@@ -10,14 +10,14 @@ import msgspec
 
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
+from tests.support.scripted_transport import ScriptedTransport
 from tests.support.wait import wait_until
-from tests.uplink.test_stale_replies import ScriptedTransport
 from uplink.node_link import NodeLink
 
 
 def test_waiting_for_the_bandwidth_cap_beats(runtime: NodeRuntime) -> None:
     settings = msgspec.structs.replace(runtime.config.sync, bandwidth_bytes_per_s=1000)
-    link = NodeLink(runtime, ScriptedTransport(), settings, to_utc_iso(utc_now()))
+    link = NodeLink(runtime, ScriptedTransport(runtime.node_id), settings, to_utc_iso(utc_now()))
     assert link.bucket.try_acquire(int(link.bucket.burst))  # the bucket is now empty
     done = threading.Event()
 

@@ -8,7 +8,6 @@ processes).
 
 from __future__ import annotations
 
-import queue
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -19,55 +18,13 @@ from node import event_log
 from node.clock_estimate import clock_check
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
-from sync import topics, wire
-from sync.topics import Lane
-from sync.transport import Delivered, Inbound
+from sync import wire
 from tests.support.replication import add_dossiers
+from tests.support.scripted_transport import ScriptedTransport
 from uplink import outbox
 from uplink.node_link import NodeLink
 
 NODE = "xa-test"
-
-
-class ScriptedTransport:
-    """Connected at once; keeps what the link publishes, hands it what the test queues."""
-
-    def __init__(self) -> None:
-        self.sent: list[wire.Message] = []
-        self.inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def is_connected(self) -> bool:
-        return True
-
-    def connection_epoch(self) -> int:
-        return 1
-
-    def last_error(self) -> str:
-        return ""
-
-    def max_payload(self) -> int:
-        return wire.MAX_PAYLOAD
-
-    def publish(self, topic: str, payload: bytes) -> Delivered:
-        self.sent.append(wire.decode(payload))
-        return Delivered()
-
-    def receive(self, timeout: float) -> Inbound | None:
-        try:
-            return self.inbox.get_nowait()
-        except queue.Empty:
-            return None
-
-    def reply(self, message: wire.Message) -> None:
-        self.inbox.put(Inbound(topics.down(NODE, Lane.CONTROL), wire.encode(message)))
-
-    def batches_from(self, start: int) -> list[int]:
-        """The first seq of every batch sent since ``sent[start]``."""
-        return [m.first_seq for m in self.sent[start:] if isinstance(m, wire.EventBatch)]
 
 
 @pytest.fixture
@@ -76,7 +33,7 @@ def scripted(runtime: NodeRuntime) -> Iterator[tuple[NodeLink, ScriptedTransport
     settings = msgspec.structs.replace(
         runtime.config.sync, batch_events=2, window_batches=4, ack_timeout_seconds=60.0
     )
-    transport = ScriptedTransport()
+    transport = ScriptedTransport(NODE)
     yield NodeLink(runtime, transport, settings, to_utc_iso(utc_now())), transport
 
 

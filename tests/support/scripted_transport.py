@@ -1,0 +1,52 @@
+"""A transport for NodeLink tests: connected at once, keeps what the link publishes and
+hands it the city's replies the test queues (no broker: the order is the test's)."""
+
+from __future__ import annotations
+
+import queue
+
+from sync import topics, wire
+from sync.topics import Lane
+from sync.transport import Delivered, Inbound
+
+
+class ScriptedTransport:
+    """Connected at once; keeps what the link publishes, hands it what the test queues."""
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        self.sent: list[wire.Message] = []
+        self.inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def is_connected(self) -> bool:
+        return True
+
+    def connection_epoch(self) -> int:
+        return 1
+
+    def last_error(self) -> str:
+        return ""
+
+    def max_payload(self) -> int:
+        return wire.MAX_PAYLOAD
+
+    def publish(self, topic: str, payload: bytes) -> Delivered:
+        self.sent.append(wire.decode(payload))
+        return Delivered()
+
+    def receive(self, timeout: float) -> Inbound | None:
+        try:
+            return self.inbox.get_nowait()
+        except queue.Empty:
+            return None
+
+    def reply(self, message: wire.Message) -> None:
+        self.inbox.put(Inbound(topics.down(self.node_id, Lane.CONTROL), wire.encode(message)))
+
+    def batches_from(self, start: int) -> list[int]:
+        """The first seq of every batch sent since ``sent[start]``."""
+        return [m.first_seq for m in self.sent[start:] if isinstance(m, wire.EventBatch)]
