@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 import click
 
 from central.store import StoreError
-from cli.common import fail, operator
+from cli.common import EXIT_DATABASE_UNUSABLE, fail, operator
 from cli.digest_cmd import digest_cmd
 from cli.logging_setup import configure_logging
+from cli.unusable_database import any_site, database_problem, unusable_message
 from rules.reference_entries import ImportFileError, read_calendar, read_catalog
 from settings import city as config_mod
 from settings.loading import ConfigError
@@ -141,6 +142,9 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
     from web.city_api.app import create_central_app
     from web.json_api.serve import serve_http
 
+    if (problem := _sqlite_store_problem(data_dir)) is not None:
+        message = unusable_message(problem, data_dir, config_mod.DATABASE_NAME, any_site)
+        fail(message, EXIT_DATABASE_UNUSABLE)
     try:
         runtime = open_central(data_dir)
         broker = config_mod.broker_address(
@@ -177,6 +181,16 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
     finally:  # reached when uvicorn returns without a signal (both are idempotent)
         receiver.stop()
         runtime.close()
+
+
+def _sqlite_store_problem(data_dir: Path) -> str | None:
+    """A damaged or missing SQLite store is refused before anything opens it (SQLite would
+    create an empty one, and the city would start again from nothing)."""
+    try:
+        cfg = config_mod.load(data_dir)
+    except ConfigError:
+        return None  # said by open_central, with the file and key
+    return None if cfg.store.url else database_problem(data_dir / config_mod.DATABASE_NAME)
 
 
 def _push(
