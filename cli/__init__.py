@@ -12,6 +12,7 @@ from cli.demo_cmd import demo_cmd
 from cli.ingest_cmd import ingest_group
 from cli.init_cmd import init_cmd
 from cli.pki_cmd import pki_group
+from cli.reconcile_cmd import reconcile_cmd
 from cli.reference_cmd import calendar_group, catalog_group
 from cli.serve_cmd import serve_cmd
 from cli.sync_cmd import sync_group
@@ -40,6 +41,7 @@ for command in (
     digest_cmd,
     user_group,
     token_group,
+    reconcile_cmd,
 ):
     cli.add_command(command)
 
