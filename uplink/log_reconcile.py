@@ -88,6 +88,7 @@ def plan(
     acked = outbox.acked_upto(conn, node_id)
     node_head = event_log.head_seq(conn, node_id)
     mine = {r.seq: r for r in event_log.after(conn, node_id, acked, max(1, node_head - acked))}
+    city = [r for r in city if r.seq > acked]  # the same at or below the mark: acknowledged
     diverge_at = next((r.seq for r in city if mine.get(r.seq) is None or mine[r.seq].id != r.id), 0)
     if not diverge_at:
         return Plan(node_id, acked, 0, city_head, node_head)
