@@ -304,7 +304,7 @@ def test_power_cuts_lose_and_duplicate_nothing(
     zygote = Zygote()
     node = NodeProcesses(node_dir, tmp_path / "serve.log", zygote)
     phases: Counter[str] = Counter()
-    spent: Counter[str] = Counter()  # seconds: node starts, convergence after them
+    spent = {"start": 0.0, "converge": 0.0}  # seconds: node starts, convergence after them
     began = time.monotonic()
     try:
         node.start()
