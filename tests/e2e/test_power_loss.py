@@ -13,8 +13,8 @@ it first): ``PRAGMA quick_check`` is ok, the log is dense, every create that got
 there and received once, every scan whose receipt ingest committed is still recorded and its
 bytes hash to the recorded SHA-256, every dropped file is either still in the drop folder or
 has its receipt. Then the node starts again and the city converges with it (equal digests,
-``cli/digest_cmd.py``), holding every event once. At the end every drop has exactly one
-receipt.
+``cli/digest_cmd.py``), holding every event once. At the end every drop has its receipt, for
+the bytes dropped.
 
 The random moments come from one seed per chunk, printed (and named in every failure):
 ``MOTCUA_POWERLOSS_SEED=<seed> pytest tests/e2e/test_power_loss.py -k 'chunk-3'`` replays
