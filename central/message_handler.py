@@ -24,6 +24,7 @@ from central.blob_receiver import BlobReceiver, FileTooLarge, Progress
 from central.event_checks import EventCheckError, check_events
 from central.store import CENTRAL_ORIGIN, CentralStore, NodeRow, StoreError
 from rules.clock import to_utc_iso, utc_now
+from rules.event_record import EventRecord
 from sync import topics, wire
 from sync.topics import Direction, Lane, TopicError
 
@@ -31,6 +32,10 @@ log = logging.getLogger("motcua.central.receiver")
 
 #: How many DownBatches may be unacknowledged at once per node.
 DOWN_WINDOW: Final = 4
+#: A LogReply carries at most this many events, and fits half of wire.MAX_PAYLOAD
+#: counting each event's body and this much for its other fields.
+LOG_REPLY_EVENTS: Final = 500
+EVENT_OVERHEAD: Final = 256
 #: Every reason a message is rejected for (the counters' names), documented in README.md.
 REJECTION_REASONS: Final = frozenset(
     {
@@ -110,6 +115,8 @@ def _largest_seq(message: wire.Message) -> int:
             return message.upto_seq
         case wire.ResendRequest():
             return message.from_seq
+        case wire.LogRequest():
+            return max(message.from_seq, message.confirm_seq)
     return 0
 
 
@@ -292,8 +299,32 @@ class MessageHandler:
                 self._touch(node_id, at)
                 chunk = (message.offset, message.data)
                 return self._chunk_reply(node_id, message.sha256, message.size, chunk, at)
+            case wire.LogRequest():
+                return [_control(node_id, self._log_reply(message, at))]
             case _:  # route_allowed already refused city-to-node types upstream
                 raise Rejected("wrong_lane", type(message).__name__)
+
+    def _log_reply(self, request: wire.LogRequest, at: str) -> wire.LogReply:
+        """The city's copy of the node's own events from ``from_seq`` (``motcua reconcile``),
+        a run that fits one message; first the node's claim to agree again, if any."""
+        node_id = request.node_id
+        if request.confirm_seq and self.store.confirm_reconciled(
+            node_id, request.confirm_seq, request.confirm_id, at
+        ):
+            self._count("reconciled")
+        row = self.store.get_node(node_id)
+        head = row.acked_upto if row is not None else 0
+        events: list[EventRecord] = []
+        room = wire.MAX_PAYLOAD // 2
+        for event in self.store.own_events(node_id, request.from_seq, LOG_REPLY_EVENTS):
+            room -= len(event.body) + EVENT_OVERHEAD
+            if room < 0 and events:
+                break
+            events.append(event)
+        head_id = (self.store.own_event_id(node_id, head) or "") if head else ""
+        diverged = row is not None and row.diverged_at is not None
+        self._count("log_requests")
+        return wire.LogReply(node_id, request.from_seq, events, head, head_id, diverged)
 
     def _batch(self, batch: wire.EventBatch, at: str) -> list[Outgoing]:
         node_id = batch.node_id

@@ -86,6 +86,23 @@ def apply_batch(tx: Tx, batch: EventBatch, at: str) -> BatchOutcome:
     )
 
 
+def confirm_reconciled(tx: Tx, node_id: str, seq: int, event_id: str, at: str) -> bool:
+    """Lift ``diverged_at`` when the node holds the city's own event at the city's head.
+
+    Event ids are UUIDs the node wrote once: holding the one at the head means the node
+    took the city's copy of its lost events (``motcua reconcile``) and its log agrees with
+    the city's up to there; its new events come after it.
+    """
+    row = ensure_node(tx, node_id, at)
+    if row.diverged_at is None:
+        return False
+    if seq != row.acked_upto or own_event_id(tx, node_id, seq) != event_id:
+        return False
+    set_node(tx, node_id, diverged_at=None, last_seen=at)
+    log.warning("event=reconciled node=%s head=%d", node_id, seq)
+    return True
+
+
 def _check_repeats(tx: Tx, node_id: str, held: list[EventRecord], head: int) -> BatchOutcome | None:
     # A repeat must be the very event already held. Different ids at a held seq mean the
     # node's log diverged (restored from an old backup, then wrote new events): skipping

@@ -39,6 +39,12 @@ def node_log(tx: Tx, node_id: str) -> list[EventRecord]:
     return sorted(records, key=lambda r: (r.origin, r.seq))
 
 
+def own_events(tx: Tx, node_id: str, from_seq: int, limit: int) -> list[EventRecord]:
+    """The node's own events from ``from_seq`` on, in seq order (at most ``limit``)."""
+    where = "node_id = ? AND origin = ? AND seq >= ? ORDER BY seq LIMIT ?"
+    return select_events(tx, where, (node_id, node_id, from_seq, limit))
+
+
 # -- dossiers ---------------------------------------------------------------------------------
 
 

@@ -73,6 +73,14 @@ class SqlCentralStore(ABC):
         with self._read() as tx:
             return own_event_id(tx, node_id, seq)
 
+    def own_events(self, node_id: str, from_seq: int, limit: int) -> list[EventRecord]:
+        with self._read() as tx:
+            return sql_reads.own_events(tx, node_id, from_seq, limit)
+
+    def confirm_reconciled(self, node_id: str, seq: int, event_id: str, at: str) -> bool:
+        with self._write(node_id) as tx:
+            return sql_batches.confirm_reconciled(tx, node_id, seq, event_id, at)
+
     # -- presence ---------------------------------------------------------------------------
 
     def record_birth(self, birth: Birth, at: str) -> NodeRow:

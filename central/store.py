@@ -145,6 +145,13 @@ class CentralStore(Protocol):
     # The id of the node's own event at ``seq``, or None if the city holds none there.
     def own_event_id(self, node_id: str, seq: int) -> str | None: ...
 
+    # Up to ``limit`` of the node's own events from ``from_seq`` on (``motcua reconcile``).
+    def own_events(self, node_id: str, from_seq: int, limit: int) -> list[EventRecord]: ...
+
+    # The node says it holds ``event_id`` at ``seq``: if that is the city's event at its
+    # head, the node's log agrees again and ``diverged_at`` is lifted. True if lifted.
+    def confirm_reconciled(self, node_id: str, seq: int, event_id: str, at: str) -> bool: ...
+
     # Every node, by node id.
     def list_nodes(self) -> list[NodeRow]: ...
 

@@ -14,6 +14,7 @@ from cli.ingest_cmd import ingest_group
 from cli.init_cmd import init_cmd
 from cli.install_cmd import install_cmd
 from cli.pki_cmd import pki_group
+from cli.reconcile_cmd import reconcile_cmd
 from cli.reference_cmd import calendar_group, catalog_group
 from cli.serve_cmd import serve_cmd
 from cli.sync_cmd import sync_group
@@ -43,6 +44,7 @@ for command in (
     user_group,
     token_group,
     install_cmd,
+    reconcile_cmd,
 ):
     cli.add_command(command)
 central_group.add_command(central_export_cmd)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cli.common import data_dir_option, fail
+from cli.unusable_database import backup_root
 from node.backup import BackupError, backup
 from node.backup_retention import dated_name, prune
 from rules.clock import utc_now
@@ -32,10 +33,13 @@ from storage.db import DatabaseError
     help="With --to: then remove all but the newest N complete backups in that folder.",
 )
 def backup_cmd(data_dir: Path, out: Path | None, to_dir: Path | None, keep: int | None) -> None:
-    """Copy the database, config and document files into the new folder OUT (or a dated
-    folder inside --to DIR)."""
-    if (out is None) == (to_dir is None):
+    """Copy the database, config and document files into the new folder OUT, or a dated
+    folder inside --to DIR (default: $MOTCUA_BACKUP_DIR, else backups/ beside the data
+    directory: where a start that finds its database damaged looks for the last good one)."""
+    if out is not None and to_dir is not None:
         raise click.UsageError("give either OUT or --to DIR (not both)")
+    if out is None and to_dir is None:
+        to_dir = backup_root(data_dir)
     if keep is not None and to_dir is None:
         raise click.UsageError("--keep works with --to DIR only")
     if not (data_dir / config_mod.DATABASE_NAME).exists():

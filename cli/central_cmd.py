@@ -17,10 +17,11 @@ import click
 from accounts.sites import CITY_SITE
 from central.store import StoreError
 from cli.central_accounts import city_accounts
-from cli.common import fail, operator
+from cli.common import EXIT_DATABASE_UNUSABLE, fail, operator
 from cli.digest_cmd import digest_cmd
 from cli.logging_setup import configure_logging
 from cli.token_cmd import token_commands
+from cli.unusable_database import any_site, database_problem, unusable_message
 from cli.user_cmd import AccountsCli, user_commands
 from rules.reference_entries import ImportFileError, read_calendar, read_catalog
 from settings import city as config_mod
@@ -153,6 +154,9 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
     from web.city_api.app import create_central_app
     from web.json_api.serve import serve_http
 
+    if (problem := _sqlite_store_problem(data_dir)) is not None:
+        message = unusable_message(problem, data_dir, config_mod.DATABASE_NAME, any_site)
+        fail(message, EXIT_DATABASE_UNUSABLE)
     try:
         runtime = open_central(data_dir)
         broker = config_mod.broker_address(
@@ -195,6 +199,16 @@ def serve_cmd(data_dir: Path, host: str | None, port: int | None) -> None:
         watchdog.stop()
         receiver.stop()
         runtime.close()
+
+
+def _sqlite_store_problem(data_dir: Path) -> str | None:
+    """A damaged or missing SQLite store is refused before anything opens it (SQLite would
+    create an empty one, and the city would start again from nothing)."""
+    try:
+        cfg = config_mod.load(data_dir)
+    except ConfigError:
+        return None  # said by open_central, with the file and key
+    return None if cfg.store.url else database_problem(data_dir / config_mod.DATABASE_NAME)
 
 
 def _push(

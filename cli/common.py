@@ -10,9 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
+from cli.unusable_database import node_owned_by, unusable_message
 from node.runtime import NodeRuntime, open_node
 from rules.actor import STAFF_ROLES, Actor
 from rules.clock_offset import ClockCheck
+from settings import node as config_mod
 from settings.loading import ConfigError
 from settings.node import default_data_dir
 from storage.db import DatabaseError
@@ -20,6 +22,10 @@ from storage.db import DatabaseError
 # Exit status for "the data or config needs an operator": systemd does not restart on it
 # (RestartPreventExitStatus=3), so a damaged database never becomes a crash loop.
 EXIT_NEEDS_OPERATOR = 3
+# Exit status for "the database is damaged or missing at start": restore a backup (the
+# message names the last good one). Distinct from 3 so a supervisor or a monitor can tell
+# it from a bad config; the units list both in RestartPreventExitStatus=.
+EXIT_DATABASE_UNUSABLE = 4
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,13 +45,34 @@ def fail(message: str, code: int = EXIT_NEEDS_OPERATOR) -> None:
     sys.exit(code)
 
 
-@contextmanager
-def opened_node(data_dir: Path) -> Iterator[NodeRuntime]:
+def open_node_or_exit(data_dir: Path) -> NodeRuntime:
+    """The node's runtime; a bad config exits 3, a damaged or missing database exits
+    ``EXIT_DATABASE_UNUSABLE`` naming the last good backup."""
     try:
-        runtime = open_node(data_dir)
-    except (ConfigError, DatabaseError) as exc:
+        return open_node(data_dir)
+    except ConfigError as exc:
         fail(str(exc))
         raise  # unreachable: fail exits
+    except DatabaseError as exc:
+        node_id = config_mod.load(data_dir).node.node_id  # loaded fine a moment ago
+        after = (
+            "Then start the node and run 'motcua reconcile' if it replicated to the city "
+            "after that backup (a new node that never had a database: 'motcua init')."
+        )
+        message = unusable_message(
+            str(exc),
+            data_dir,
+            config_mod.DATABASE_NAME,
+            node_owned_by(node_id),
+            after_restore=after,
+        )
+        fail(message, EXIT_DATABASE_UNUSABLE)
+        raise  # unreachable: fail exits
+
+
+@contextmanager
+def opened_node(data_dir: Path) -> Iterator[NodeRuntime]:
+    runtime = open_node_or_exit(data_dir)
     try:
         yield runtime
     finally:

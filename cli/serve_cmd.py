@@ -8,14 +8,13 @@ from pathlib import Path
 
 import click
 
-from cli.common import data_dir_option, fail
+from cli.common import data_dir_option, fail, open_node_or_exit
 from cli.listen_check import ListenRefused, tls_files
 from cli.logging_setup import configure_logging
 from cli.service_watchdog import ServiceWatchdog
-from node.runtime import NodeRuntime, open_node
+from node.runtime import NodeRuntime
 from scanner_ingest.service import IngestService
 from settings.loading import ConfigError
-from storage.db import DatabaseError
 from uplink.connect import start_link
 from uplink.node_link import NodeLink
 from web.json_api.serve import serve_http
@@ -34,11 +33,7 @@ from web.node_api.app import create_app
 def serve_cmd(data_dir: Path, host: str | None, port: int | None, plain_http_on_lan: bool) -> None:
     """Serve the node's staff pages and API until stopped (HTTPS when api.tls_cert_file is
     set; plain HTTP only on 127.0.0.1 otherwise)."""
-    try:
-        runtime = open_node(data_dir)
-    except (ConfigError, DatabaseError) as exc:
-        fail(str(exc))
-        return
+    runtime = open_node_or_exit(data_dir)
     address = host or runtime.config.api.host
     try:
         tls = tls_files(runtime.config.api, data_dir, address, plain_http_on_lan)

@@ -211,6 +211,36 @@ class DownAck(msgspec.Struct, frozen=True, array_like=True, tag="down_ack"):
     upto_seq: UptoSeq  # cumulative: every seq <= upto_seq is applied
 
 
+class LogRequest(msgspec.Struct, frozen=True, array_like=True, tag="log_request"):
+    """``motcua reconcile``: the city's copy of this node's own events (node -> city).
+
+    A node restored from an old backup asks for what it lost; the broker's ACL lets it ask
+    for its own log only. With ``confirm_seq`` set, the node says it now holds the city's
+    event ``confirm_id`` at the city's head: the city checks it and lifts ``diverged_at``.
+    """
+
+    node_id: NodeId  # the asking node (its own events only)
+    from_seq: Seq  # the first seq wanted
+    confirm_seq: UptoSeq = 0  # 0: no claim; else the city's head the node now holds
+    confirm_id: EventIdText = ""  # the event id the node holds at confirm_seq
+
+
+class LogReply(msgspec.Struct, frozen=True, array_like=True, tag="log_reply"):
+    """The city's copy of a node's own events from ``first_seq`` (city -> node), with
+    the city's head for that node and whether its log is still held diverged."""
+
+    node_id: NodeId  # the node asked for
+    first_seq: Seq  # seq of events[0] (events may be empty: nothing held from there)
+    events: list[EventRecord]  # the node's own events held by the city, seqs first_seq, ...
+    head: UptoSeq  # the highest seq of the node's events the city holds
+    head_id: EventIdText  # the id of the event at head ("" when head is 0)
+    diverged: bool  # the city still refuses the node's batches (diverged_at set)
+
+    def __post_init__(self) -> None:
+        if self.events:
+            _check_run(self.events, self.node_id, self.first_seq)
+
+
 class CityState(msgspec.Struct, frozen=True, array_like=True, tag="city_state"):
     """The city receiver is up (retained on ``topics.CITY_STATE``, city -> every node).
 
@@ -234,6 +264,8 @@ Message = (
     | Offline
     | DownBatch
     | DownAck
+    | LogRequest
+    | LogReply
 )
 
 #: Where each message type may travel; a receiver drops a message seen anywhere else.
@@ -248,6 +280,8 @@ ROUTES: Final[Mapping[type[Message], frozenset[tuple[Direction, Lane]]]] = {
     Offline: frozenset({(Direction.UP, Lane.CONTROL)}),
     DownBatch: frozenset({(Direction.DOWN, Lane.EVENTS)}),
     DownAck: frozenset({(Direction.UP, Lane.CONTROL)}),
+    LogRequest: frozenset({(Direction.UP, Lane.CONTROL)}),
+    LogReply: frozenset({(Direction.DOWN, Lane.CONTROL)}),
 }
 
 _encoder: Final = msgspec.msgpack.Encoder()

@@ -380,3 +380,52 @@ def test_every_ack_carries_the_citys_time(store: CentralStore, tmp_path: Path) -
     replies += [wire.decode(o.payload) for o in handler.handle(*node.batch(1, 2))]
     acks = [m for m in replies if isinstance(m, wire.EventAck)]
     assert len(acks) == 2 and {a.city_time for a in acks} == {"2027-02-01T03:00:00.000000Z"}
+
+
+def _restored(node: FakeNode, keep: int, new: int) -> FakeNode:
+    """The node restored from a backup holding its first ``keep`` events, then used."""
+    restored = FakeNode(NODE, node.clock)
+    restored.log = list(node.log[:keep])
+    restored.serial = 100  # new dossiers, new codes
+    for _ in range(new):
+        restored.receive()
+    return restored
+
+
+def test_a_log_request_gets_the_citys_copy_and_a_true_claim_lifts_diverged_at(
+    handler: MessageHandler, store: CentralStore
+) -> None:
+    node = node_with(5)
+    handler.handle(*node.batch(1, 5))
+    restored = _restored(node, 2, 2)
+    handler.handle(*restored.batch(3, 4))  # its new events at held seqs: refused
+    row = store.get_node(NODE)
+    assert row is not None and row.diverged_at is not None
+
+    ask = restored.up(Lane.CONTROL, wire.LogRequest(NODE, 3))
+    assert messages(handler.handle(*ask)) == [
+        (CONTROL, wire.LogReply(NODE, 3, node.log[2:5], 5, node.log[4].id, True))
+    ]
+    # A claim naming another event at the head, or another seq, lifts nothing.
+    for seq, event_id in ((5, restored.log[3].id), (4, node.log[3].id)):
+        claim = restored.up(Lane.CONTROL, wire.LogRequest(NODE, 6, seq, event_id))
+        (reply,) = messages(handler.handle(*claim))
+        assert isinstance(reply[1], wire.LogReply) and reply[1].diverged
+    # The node now holds the city's head event: the city takes its batches again.
+    claim = restored.up(Lane.CONTROL, wire.LogRequest(NODE, 6, 5, node.log[4].id))
+    assert messages(handler.handle(*claim)) == [
+        (CONTROL, wire.LogReply(NODE, 6, [], 5, node.log[4].id, False))
+    ]
+    node.receive()
+    assert messages(handler.handle(*node.batch(6, 6))) == [(CONTROL, ack(node, 6))]
+
+
+def test_a_log_reply_fits_the_wire(handler: MessageHandler) -> None:
+    node = node_with(600)
+    for first in range(1, 601, 200):
+        handler.handle(*node.batch(first, first + 199))
+    out = handler.handle(*node.up(Lane.CONTROL, wire.LogRequest(NODE, 1)))
+    (reply,) = [wire.decode(o.payload) for o in out]
+    assert isinstance(reply, wire.LogReply)
+    assert 0 < len(reply.events) < 600 and reply.events == node.log[: len(reply.events)]
+    assert reply.head == 600 and all(len(o.payload) <= wire.MAX_PAYLOAD for o in out)

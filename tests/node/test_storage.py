@@ -10,6 +10,7 @@ from pathlib import Path
 import apsw
 import pytest
 
+from cli.common import EXIT_DATABASE_UNUSABLE
 from node import dossier_store, event_log
 from node.runtime import NodeRuntime, open_node
 from node.schema import MIGRATIONS
@@ -100,14 +101,15 @@ def _corrupt(db: Path) -> None:
     db.write_bytes(bytes(data))
 
 
-def test_corrupt_database_is_a_clear_error_and_exit_3(node_dir: Path) -> None:
+def test_corrupt_database_is_a_clear_error_and_stops_for_good(node_dir: Path) -> None:
     db = node_dir / "motcua.sqlite3"
     _corrupt(db)
     with pytest.raises(DatabaseError, match=r"motcua\.sqlite3"):
         open_node(node_dir)
-    for command in (["serve", "--port", "1"], ["check"]):
+    # serve: the database is unusable (restore a backup); check: a report that found damage.
+    for command, code in ((["serve", "--port", "1"], EXIT_DATABASE_UNUSABLE), (["check"], 3)):
         result = motcua(*command, "--data-dir", str(node_dir))
-        assert result.returncode == 3, result.stderr
+        assert result.returncode == code, result.stderr
         assert "motcua: error:" in result.stderr and "motcua.sqlite3" in result.stderr
         assert "Traceback" not in result.stderr
 
@@ -117,7 +119,7 @@ def test_not_a_database_is_a_clear_error(node_dir: Path) -> None:
     for suffix in ("-wal", "-shm"):
         (node_dir / f"motcua.sqlite3{suffix}").unlink(missing_ok=True)
     result = motcua("serve", "--data-dir", str(node_dir), "--port", "1")
-    assert result.returncode == 3
+    assert result.returncode == EXIT_DATABASE_UNUSABLE
     assert "not a database" in result.stderr and "Traceback" not in result.stderr
 
 

@@ -58,6 +58,8 @@ ONE_OF_EACH: list[wire.Message] = [
     Offline(NODE, NOW),
     DownBatch(NODE, "central", 1, [event(1, "central")]),
     DownAck(NODE, "central", 1),
+    wire.LogRequest(NODE, 5, 8, "0190a5d2-0000-7000-8000-000000000008"),
+    wire.LogReply(NODE, 5, [event(5), event(6)], 8, "0190a5d2-0000-7000-8000-000000000008", True),
 ]
 
 
