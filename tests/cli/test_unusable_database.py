@@ -82,7 +82,7 @@ def test_a_damaged_node_database_names_the_last_good_backup_and_stops_for_good(
     made = run("backup", "--data-dir", str(node_dir), backups=backups)
     assert made.returncode == 0, made.stderr
     (good,) = backups.iterdir()
-    assert good.name.startswith("xa-test-") and (good / NODE_DB).is_file()
+    assert good.name.startswith("motcua-") and (good / NODE_DB).is_file()
     # A newer backup that is itself damaged is not the one to restore.
     newer = backups / "xa-test-29991231T235959Z"
     newer.mkdir()

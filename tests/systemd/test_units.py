@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.common import EXIT_DATABASE_UNUSABLE, EXIT_NEEDS_OPERATOR
+
 UNITS_DIR = Path(__file__).resolve().parents[2] / "systemd"
 BINARY = "/opt/motcua/.venv/bin/motcua"
 UNITS = sorted(p.name for p in UNITS_DIR.iterdir() if p.suffix in {".service", ".timer"})
@@ -90,7 +92,8 @@ def test_the_node_and_city_services_are_notify_with_a_watchdog() -> None:
         text = (UNITS_DIR / unit).read_text()
         assert re.search(r"^Type=notify$", text, re.MULTILINE), unit
         assert re.search(r"^WatchdogSec=\d+", text, re.MULTILINE), unit
-        assert re.search(r"^RestartPreventExitStatus=3$", text, re.MULTILINE), unit
+        stop_for = f"{EXIT_NEEDS_OPERATOR} {EXIT_DATABASE_UNUSABLE}"  # cli/common.py
+        assert re.search(rf"^RestartPreventExitStatus={stop_for}$", text, re.MULTILINE), unit
 
 
 def test_operations_doc_covers_every_unit_and_its_sections() -> None:
