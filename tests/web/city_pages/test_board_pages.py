@@ -164,6 +164,7 @@ def test_the_citys_indicators_rank_the_communes_and_link_each_figure(
     viewer = city_client(Role.CITY_VIEWER)
     html = viewer.get(f"/indicators?{MARCH}&month=2026-03").text
     assert html.count("<svg") == 2
+    assert 'href="/indicators/ratings"' in html  # the citizens' satisfaction, a page apart
     # The city's March: received 9 (tests/rules/test_indicators.py), on-time rate 40.0 %.
     assert re.search(
         r'03/2026</th>\s*<td class="num">'
