@@ -2,10 +2,16 @@
 
 A throw-away node in a temporary folder gets what ``motcua demo`` gives a first look (the
 sample catalog, the holidays, the sample dossiers, one account per role), one unfiled scan
-taken by the real ingest, and a broker address nobody answers (so the sync page shows events
-waiting). ``motcua serve`` serves it; Debian's Chromium (never a downloaded browser) logs in
-through the form and saves each entry of ``SHOTS`` at 1366x768, the printed forms as
-Chromium prints them (A4 PDF rendered to PNG). PNGs are reduced to a 256-colour palette.
+taken by the real ingest (only when the scans are shot), and a broker address nobody answers
+yet (so the sync page shows events waiting). ``motcua serve`` serves it; Debian's Chromium
+(never a downloaded browser) logs in through the form and saves each entry of ``SHOTS`` at
+1366x768, the printed forms as Chromium prints them (A4 PDF rendered to PNG). PNGs are
+reduced to a 256-colour palette.
+
+The city's shots (``CITY_SHOTS``) come last: then, as ``motcua demo`` does, a Mosquitto
+broker starts on that address and a city data centre (``motcua central serve``, with the
+demo's city accounts) behind it; once the node's dossiers have reached the city and the node
+shows online there, Chromium logs in at the city as its administrator.
 
     scripts/screenshots                  # every shot
     scripts/screenshots dossier form-01  # some of them
@@ -26,21 +32,27 @@ import httpx
 import pypdfium2 as pdfium
 import tomli_w
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cli.demo_accounts import DEMO_PASSWORD, create_demo_accounts  # noqa: E402
+from cli.demo_accounts import (  # noqa: E402
+    CITY_ADMIN,
+    CITY_TOKEN_FILE,
+    DEMO_PASSWORD,
+    create_demo_accounts,
+)
 from cli.demo_cmd import DEMO_AGENCY, DEMO_NODE, SAMPLE_DOSSIERS, seed  # noqa: E402
+from cli.demo_stack import start_broker, start_central, stop_all  # noqa: E402
 from cli.init_cmd import initialise  # noqa: E402
-from node.runtime import open_node  # noqa: E402
+from node.runtime import NodeRuntime, open_node  # noqa: E402
 from scanner_ingest.service import IngestService  # noqa: E402
 from scanner_ingest.unfiled import list_unfiled  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, log_in  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-VIEWPORT = {"width": 1366, "height": 768}
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 OFFICE = {
     "name": "Trung tâm Phục vụ hành chính công xã An Bình",
     "parent": "ỦY BAN NHÂN DÂN XÃ AN BÌNH",
@@ -90,8 +102,10 @@ def lookup(page: Page) -> None:
 
 
 def rating(page: Page) -> None:
-    code, _ = _code_and_pin(page, RESOLVED)
+    """The kiosk's rating form, filled as a citizen would (the code from the slip's QR)."""
+    code, pin = _code_and_pin(page, RESOLVED)
     page.goto(f"/rating?code={code}")
+    page.locator("#pin").fill(pin)
     page.get_by_label("Rất hài lòng", exact=True).check()
     page.locator("#comment").fill("Cán bộ hướng dẫn tận tình, trả kết quả đúng hẹn.")
 
@@ -120,6 +134,15 @@ SHOTS: dict[str, tuple[Callable[[Page], object], bool]] = {
     "rating": (rating, False),
     "dossier-en": (dossier_english, False),  # last: it switches the user's language
 }
+# The city's pages, shot after the node's (name: how to reach the view).
+CITY_SHOTS: dict[str, Callable[[Page], object]] = {
+    "board": lambda page: page.goto("/board"),
+    "commune": lambda page: page.goto(f"/communes/{DEMO_NODE}"),
+}
+# The shots that show the unfiled scan (the only ones that need the ingest to run).
+SCAN_SHOTS = {"scans", "scan"}
+# How long the ingest and the replication may take on a loaded machine.
+WAIT_SECONDS = 300
 
 
 def _free_port() -> int:
@@ -137,10 +160,10 @@ def _scan_page(path: Path) -> None:
     sheet.save(path)
 
 
-def prepare(data_dir: Path, share: Path) -> None:
-    """``motcua demo``'s node (seed and accounts), its office named, one unfiled scan."""
-    nobody = "mqtt://127.0.0.1:1"
-    initialise(data_dir, DEMO_AGENCY, DEMO_NODE, sample_catalog=True, broker=nobody)
+def prepare(data_dir: Path, share: Path, broker: str, with_scan: bool) -> None:
+    """``motcua demo``'s node (seed and accounts), its office named, one unfiled scan (if
+    ``with_scan``); it replicates to ``broker``, which nobody answers until the city starts."""
+    initialise(data_dir, DEMO_AGENCY, DEMO_NODE, sample_catalog=True, broker=broker)
     config = data_dir / "motcua.toml"
     text = config.read_text(encoding="utf-8")
     ingest = {"folder": [{"path": str(share), "name": "may-quet-1", "stable_seconds": 0.3}]}
@@ -150,19 +173,48 @@ def prepare(data_dir: Path, share: Path) -> None:
     try:
         seed(rt)
         create_demo_accounts(rt, data_dir.parent)
-        service = IngestService(rt)
-        service.start()
-        try:
-            _scan_page(share / "giay-xac-nhan.png")
-            deadline = time.monotonic() + 60
-            while not list_unfiled(rt, 1, 0).items:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the scan was not ingested within 60 s")
-                time.sleep(0.2)
-        finally:
-            service.stop()
+        if with_scan:
+            ingest_scan(rt, share)
     finally:
         rt.close()
+
+
+def ingest_scan(rt: NodeRuntime, share: Path) -> None:
+    """One page dropped in the scanner's share, taken by the real ingest (unfiled)."""
+    service = IngestService(rt)
+    service.start()
+    try:
+        _scan_page(share / "giay-xac-nhan.png")
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not list_unfiled(rt, 1, 0).items:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the scan was not ingested within {WAIT_SECONDS} s")
+            time.sleep(0.2)
+    finally:
+        service.stop()
+
+
+def start_city(root: Path, broker_port: int, city_port: int) -> str:
+    """The broker the node already points at, and a city data centre with the demo's city
+    accounts; returns the city's URL once the node shows online there with every dossier."""
+    root.mkdir(parents=True, exist_ok=True)
+    start_broker(root, broker_port)
+    start_central(root, f"mqtt://127.0.0.1:{broker_port}", city_port)
+    url = f"http://127.0.0.1:{city_port}"
+    token = (root / CITY_TOKEN_FILE).read_text().strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            nodes = httpx.get(f"{url}/api/v1/nodes", headers=headers, timeout=5).json()
+        except (httpx.HTTPError, ValueError):
+            nodes = []
+        row = next((n for n in nodes if n.get("node_id") == DEMO_NODE), None)
+        if row and row["online"] and row["dossiers"] >= len(SAMPLE_DOSSIERS):
+            return url
+        time.sleep(1)
+    log = (root / "central.log").read_text(errors="replace")[-3000:]
+    raise SystemExit(f"{DEMO_NODE} did not reach the city within {WAIT_SECONDS} s:\n{log}")
 
 
 def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -215,16 +267,34 @@ def shoot(browser: Browser, base_url: str, names: list[str]) -> None:
         context.close()
 
 
+def shoot_city(browser: Browser, base_url: str, names: list[str]) -> None:
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORT, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, CITY_ADMIN, DEMO_PASSWORD, lands="**/board")
+        for name in names:
+            CITY_SHOTS[name](page)
+            page.wait_for_load_state("networkidle")
+            save_small(Image.open(io.BytesIO(page.screenshot())), name)
+    finally:
+        context.close()
+
+
 def main(names: list[str]) -> None:
-    unknown = sorted(set(names) - set(SHOTS))
+    known = [*SHOTS, *CITY_SHOTS]
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise SystemExit(f"unknown shot(s) {unknown}; known: {list(SHOTS)}")
+        raise SystemExit(f"unknown shot(s) {unknown}; known: {known}")
     chosen = [name for name in SHOTS if name in names] if names else list(SHOTS)
+    city = [name for name in CITY_SHOTS if name in names] if names else list(CITY_SHOTS)
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir, share = Path(tmp) / "demo" / "node", Path(tmp) / "share"
         share.mkdir()
-        prepare(data_dir, share)
+        broker_port = _free_port()
+        broker = f"mqtt://127.0.0.1:{broker_port}"
+        prepare(data_dir, share, broker, with_scan=bool(SCAN_SHOTS & set(chosen)))
         port = _free_port()
         process = serve(data_dir, port, Path(tmp) / "serve.log")
         try:
@@ -232,11 +302,15 @@ def main(names: list[str]) -> None:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     shoot(browser, f"http://127.0.0.1:{port}", chosen)
+                    if city:
+                        city_url = start_city(Path(tmp) / "city", broker_port, _free_port())
+                        shoot_city(browser, city_url, city)
                 finally:
                     browser.close()
         finally:
             process.terminate()
             process.wait(timeout=15)
+            stop_all()  # the city and the broker, if they started
 
 
 if __name__ == "__main__":
