@@ -22,9 +22,10 @@ from typing import Final
 from central import down_outbox, file_asks
 from central.blob_receiver import BlobReceiver, FileTooLarge, Progress
 from central.event_checks import EventCheckError, check_events
+from central.log_replies import log_reply
+from central.log_text import quote
 from central.store import CENTRAL_ORIGIN, CentralStore, NodeRow, StoreError
 from rules.clock import to_utc_iso, utc_now
-from rules.event_record import EventRecord
 from sync import topics, wire
 from sync.topics import Direction, Lane, TopicError
 
@@ -32,10 +33,6 @@ log = logging.getLogger("motcua.central.receiver")
 
 #: How many DownBatches may be unacknowledged at once per node.
 DOWN_WINDOW: Final = 4
-#: A LogReply carries at most this many events, and fits half of wire.MAX_PAYLOAD
-#: counting each event's body and this much for its other fields.
-LOG_REPLY_EVENTS: Final = 500
-EVENT_OVERHEAD: Final = 256
 #: Every reason a message is rejected for (the counters' names), documented in README.md.
 REJECTION_REASONS: Final = frozenset(
     {
@@ -87,22 +84,6 @@ class Rejected(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-def _quote(value: object, limit: int = 200) -> str:
-    # key=value logs stay one line and parseable whatever a peer put in a topic.
-    text = str(value)[:limit]
-    if text and all(c.isalnum() or c in "-_.:/+#$@" for c in text):
-        return text
-    return (
-        '"'
-        + text.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .encode("ascii", "backslashreplace")
-        .decode()
-        .replace("\n", "\\n")
-        + '"'
-    )
 
 
 def _largest_seq(message: wire.Message) -> int:
@@ -174,19 +155,19 @@ class MessageHandler:
         except StoreError as exc:
             # Not the message's fault: no reply, so the node sends it again later.
             self._count("store_failed")
-            log.error("event=store_failed node=%s topic=%s error=%s", node_id, topic, _quote(exc))
+            log.error("event=store_failed node=%s topic=%s error=%s", node_id, topic, quote(exc))
             return []
         except OSError as exc:
             self._count("blob_io_failed")
-            log.error("event=blob_io_failed node=%s error=%s", node_id, _quote(exc))
+            log.error("event=blob_io_failed node=%s error=%s", node_id, quote(exc))
             return []
         except Exception as exc:
             # A defect, or input that slipped past validation: it must not take the
             # receiver off the broker (paho re-raises from its loop), and the store
             # rolled back. No reply, so a sound message is sent again.
             self._count("handler_failed")
-            log.exception("event=handler_failed node=%s topic=%s", node_id, _quote(topic))
-            self._reject(node_id, topic, Rejected("internal_error", _quote(exc)), at)
+            log.exception("event=handler_failed node=%s topic=%s", node_id, quote(topic))
+            self._reject(node_id, topic, Rejected("internal_error", quote(exc)), at)
             return []
 
     def tick(self) -> list[Outgoing]:
@@ -200,7 +181,7 @@ class MessageHandler:
                 out += self._send_down(row.node_id, row.down_acked_upto, at)
         except StoreError as exc:  # the next tick tries again
             self._count("store_failed")
-            log.error("event=store_failed what=resend error=%s", _quote(exc))
+            log.error("event=store_failed what=resend error=%s", quote(exc))
         return out
 
     def push_down(self, node_id: str) -> list[Outgoing]:
@@ -212,7 +193,7 @@ class MessageHandler:
             return self._send_down(node_id, row.down_acked_upto, to_utc_iso(self._clock()))
         except StoreError as exc:  # the resend tick sends it later
             self._count("store_failed")
-            log.error("event=store_failed what=push_down node=%s error=%s", node_id, _quote(exc))
+            log.error("event=store_failed what=push_down node=%s error=%s", node_id, quote(exc))
             return []
 
     # -- validation -------------------------------------------------------------------------
@@ -243,13 +224,13 @@ class MessageHandler:
             "event=rejected reason=%s node=%s topic=%s detail=%s",
             exc.reason,
             node_id or "-",
-            _quote(topic),
-            _quote(exc.detail),
+            quote(topic),
+            quote(exc.detail),
         )
         try:
             self.store.record_rejection(node_id, exc.reason, exc.detail, at)
         except StoreError as err:
-            log.error("event=store_failed what=rejection error=%s", _quote(err))
+            log.error("event=store_failed what=rejection error=%s", quote(err))
         return []
 
     # -- dispatch ---------------------------------------------------------------------------
@@ -266,7 +247,7 @@ class MessageHandler:
                     node_id,
                     message.last_seq,
                     row.acked_upto,
-                    _quote(message.software_version),
+                    quote(message.software_version),
                 )
                 held = self.store.own_event_id(node_id, row.acked_upto) if row.acked_upto else ""
                 ack = wire.EventAck(
@@ -300,31 +281,13 @@ class MessageHandler:
                 chunk = (message.offset, message.data)
                 return self._chunk_reply(node_id, message.sha256, message.size, chunk, at)
             case wire.LogRequest():
-                return [_control(node_id, self._log_reply(message, at))]
+                reply, reconciled = log_reply(self.store, message, at)
+                if reconciled:
+                    self._count("reconciled")
+                self._count("log_requests")
+                return [_control(node_id, reply)]
             case _:  # route_allowed already refused city-to-node types upstream
                 raise Rejected("wrong_lane", type(message).__name__)
-
-    def _log_reply(self, request: wire.LogRequest, at: str) -> wire.LogReply:
-        """The city's copy of the node's own events from ``from_seq`` (``motcua reconcile``),
-        a run that fits one message; first the node's claim to agree again, if any."""
-        node_id = request.node_id
-        if request.confirm_seq and self.store.confirm_reconciled(
-            node_id, request.confirm_seq, request.confirm_id, at
-        ):
-            self._count("reconciled")
-        row = self.store.get_node(node_id)
-        head = row.acked_upto if row is not None else 0
-        events: list[EventRecord] = []
-        room = wire.MAX_PAYLOAD // 2
-        for event in self.store.own_events(node_id, request.from_seq, LOG_REPLY_EVENTS):
-            room -= len(event.body) + EVENT_OVERHEAD
-            if room < 0 and events:
-                break
-            events.append(event)
-        head_id = (self.store.own_event_id(node_id, head) or "") if head else ""
-        diverged = row is not None and row.diverged_at is not None
-        self._count("log_requests")
-        return wire.LogReply(node_id, request.from_seq, events, head, head_id, diverged)
 
     def _batch(self, batch: wire.EventBatch, at: str) -> list[Outgoing]:
         node_id = batch.node_id

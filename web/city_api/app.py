@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
@@ -34,7 +33,7 @@ from central import city_actions
 from central.public_lookup import CityProgressSource
 from central.runtime import CentralRuntime
 from central.scope import no_such_node, node_filter, sees
-from central.store import DossierQuery, NodeRow, StoreError
+from central.store import DossierQuery, StoreError
 from rules import indicators
 from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
@@ -47,6 +46,7 @@ from web.auth.routes import AUTH_TEMPLATES, expire_sessions
 from web.auth.security_headers import add_security_headers
 from web.city_api.access import view_city_guard
 from web.city_api.ratings import RatingsController
+from web.city_api.views import CentralDossierOut, CentralDossierPage, NodeOut, node_out, with_node
 from web.city_pages.navigation import CITY_BRAND, CITY_NAV
 from web.city_pages.routes import CITY_PAGE_HANDLERS
 from web.city_pages.routes import TEMPLATES as CITY_TEMPLATES
@@ -64,7 +64,7 @@ from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
-from web.json_api.schemas import DossierOut, dossier_out
+from web.json_api.schemas import dossier_out
 from web.page_kit.rendering import template_config
 from web.public_pages.routes import LOOKUP_HANDLERS, public_dependencies
 from web.public_pages.routes import TEMPLATES as PUBLIC_TEMPLATES
@@ -72,71 +72,6 @@ from web.staff_pages.error_pages import ERROR_TEMPLATES, for_pages
 
 Central = NamedDependency[CentralRuntime]
 SHA256 = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
-
-
-class CentralDossierOut(DossierOut, frozen=True):
-    node_id: str = ""  # the commune node that owns the dossier
-
-
-class CentralDossierPage(msgspec.Struct, frozen=True):
-    items: list[CentralDossierOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class NodeOut(msgspec.Struct, frozen=True):
-    node_id: str
-    online: bool
-    last_seen: str | None
-    first_seen: str | None
-    session_started_at: str | None
-    software_version: str
-    acked_seq: int  # the node's events held here, contiguous from 1
-    node_last_seq: int  # the node's head as it last reported
-    pending_estimate: int  # node events not yet here (node_last_seq - acked_seq)
-    central_seq: int  # city events appended for this node
-    down_acked_seq: int  # city events the node has applied
-    down_pending: int
-    duplicates: int
-    gaps: int
-    rejected: int
-    last_error: str | None
-    last_error_at: str | None
-    # Set when the node's log diverged from the city's copy (restored from an old backup);
-    # its batches are refused since: it needs an operator.
-    diverged_at: str | None
-    dossiers: int
-    conflicted_dossiers: int
-
-
-def node_out(row: NodeRow, counts: tuple[int, int]) -> NodeOut:
-    return NodeOut(
-        node_id=row.node_id,
-        online=row.online,
-        last_seen=to_local_iso(row.last_seen),
-        first_seen=to_local_iso(row.first_seen),
-        session_started_at=to_local_iso(row.started_at),
-        software_version=row.software_version,
-        acked_seq=row.acked_upto,
-        node_last_seq=row.node_last_seq,
-        pending_estimate=row.pending_estimate,
-        central_seq=row.central_seq,
-        down_acked_seq=row.down_acked_upto,
-        down_pending=row.down_pending,
-        duplicates=row.duplicates,
-        gaps=row.gaps,
-        rejected=row.rejected,
-        last_error=row.last_error,
-        last_error_at=to_local_iso(row.last_error_at),
-        diverged_at=to_local_iso(row.diverged_at),
-        dossiers=counts[0],
-        conflicted_dossiers=counts[1],
-    )
-
-
-def _with_node(out: DossierOut, node_id: str) -> CentralDossierOut:
-    return CentralDossierOut(**msgspec.structs.asdict(out), node_id=node_id)
 
 
 class NodeController(Controller):
@@ -194,7 +129,7 @@ class DossierController(Controller):
             offset=offset,
         )
         found, total = central.store.query_dossiers(query)
-        items = [_with_node(dossier_out(s, now), n) for n, s in found]
+        items = [with_node(dossier_out(s, now), n) for n, s in found]
         return CentralDossierPage(items, total, limit, offset)
 
     @get(
@@ -209,7 +144,7 @@ class DossierController(Controller):
         view = central.store.get_dossier(dossier_id)
         if view is None or not sees(actor, view.node_id):
             raise NotFound(f"no dossier with id {dossier_id!r}")
-        return _with_node(dossier_out(view.state, utc_now(), view.events), view.node_id)
+        return with_node(dossier_out(view.state, utc_now(), view.events), view.node_id)
 
     @post(
         "/{dossier_id:str}/transitions",
@@ -234,7 +169,7 @@ class DossierController(Controller):
             utc_now(),
         )
         central.notify_down(result.node_id)
-        return _with_node(dossier_out(result.state, utc_now()), result.node_id)
+        return with_node(dossier_out(result.state, utc_now()), result.node_id)
 
 
 class ReportController(Controller):

@@ -15,7 +15,9 @@ from storage.db import scalar
 from tests.support.accounts import PASSWORD, make_user
 from web.node_api.app import create_app
 
-PUBLIC = {"/healthz", "/login", "/static/{file_path:path}"}
+# The citizen's pages are public by design (tests/web/public_pages: no personal data, a
+# wrong PIN tells nothing, rate-limited, a rating only from the node's own pages).
+PUBLIC = {"/healthz", "/login", "/static/{file_path:path}", "/lookup", "/rating"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Answered like the API (401, not a redirect to the log-in page): read by scrapers, not people.
 MACHINE_READ = {"/metrics"}
@@ -63,7 +65,7 @@ def test_every_route_but_the_public_ones_refuses_an_anonymous_request(
     assert scalar(runtime.db.read(), "SELECT COUNT(*) FROM events") == events_before
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/login", "/static/app.css"])
+@pytest.mark.parametrize("path", ["/healthz", "/login", "/static/app.css", "/lookup", "/rating"])
 def test_the_public_routes_answer_without_log_in(runtime: NodeRuntime, path: str) -> None:
     with TestClient(app=create_app(runtime)) as anonymous:
         assert anonymous.get(path).status_code == 200

@@ -19,7 +19,9 @@ from tests.support.staff_client import StaffClientFactory, csrf_headers
 from web.node_api.app import create_app
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-PUBLIC_POSTS = {"/login"}  # no session yet: nothing to forge a request with
+# No session yet (log-in), or none used (the citizen's rating: code and PIN, not a cookie,
+# and a POST from another site is refused by Origin: tests/web/public_pages).
+PUBLIC_POSTS = {"/login", "/rating"}
 TABLES = ("events", "dossiers", "documents", "blobs", "users", "sessions", "api_tokens")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
