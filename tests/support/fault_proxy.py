@@ -82,6 +82,8 @@ class FaultProxy:
         self._budget: dict[Direction, int | None] = {"up": None, "down": None}
         self._buckets: dict[Direction, TokenBucket | None] = {"up": None, "down": None}
         self._bytes: dict[Direction, int] = {"up": 0, "down": 0}
+        # What went through each way since record() (None: not recording).
+        self._recording: dict[Direction, bytearray | None] = {"up": None, "down": None}
         # Held around each send() and the count that follows it, and by bytes_forwarded():
         # a test that saw the peer react to some bytes always reads a count that has them.
         self._sending: dict[Direction, threading.Lock] = {d: threading.Lock() for d in DIRECTIONS}
@@ -140,6 +142,17 @@ class FaultProxy:
                 self._buckets[d] = bucket
 
     # -- observations -------------------------------------------------------------------------
+
+    def record(self, direction: Direction) -> None:
+        """Keep every byte delivered ``direction`` from now on (see ``recorded``)."""
+        with self._sending[direction]:
+            self._recording[direction] = bytearray()
+
+    def recorded(self, direction: Direction) -> bytes:
+        """The bytes delivered ``direction`` since ``record``: a test finds where a message
+        went in the stream, whatever the far side took to react to it."""
+        with self._sending[direction]:
+            return bytes(self._recording[direction] or b"")
 
     def bytes_forwarded(self, direction: Direction) -> int:
         """Bytes delivered to the far side ``direction`` since the proxy started."""
@@ -274,6 +287,8 @@ class FaultProxy:
                 except BlockingIOError:
                     continue
                 self._bytes[direction] += sent
+                if (recording := self._recording[direction]) is not None:
+                    recording += piece[:sent]
             piece = piece[sent:]
 
     def _drop(self, link: _Link) -> None:
