@@ -4,6 +4,7 @@ tells it: back up, damage the database, restore the backup, the node starts with
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.unusable_database import BACKUP_DIR_ENV
 from node.backup import backup
 from node.backup_retention import complete_backups, dated_name, prune
 from tests.node.helpers import create_body
@@ -60,7 +62,6 @@ def test_backup_to_a_folder_keeps_n(node_dir: Path, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["OUT", "--to", "DIR"], "either OUT or --to DIR"),
-        ([], "either OUT or --to DIR"),
         (["OUT", "--keep", "3"], "--keep works with --to DIR only"),
         (["--to", "DIR", "--keep", "0"], "0 is not in the range x>=1"),
     ],
@@ -73,6 +74,23 @@ def test_bad_backup_arguments_are_refused_and_write_nothing(
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "dir").exists()
+
+
+def test_a_backup_without_a_destination_goes_where_a_damaged_start_looks(
+    node_dir: Path, tmp_path: Path
+) -> None:
+    shelf = tmp_path / "shelf"
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "backup", "--data-dir", str(node_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, BACKUP_DIR_ENV: str(shelf)},
+    )
+    assert result.returncode == 0, result.stderr
+    [made] = complete_backups(shelf)
+    assert f"backup written to {made}" in result.stdout
+    assert (made / "motcua.sqlite3").is_file()
 
 
 def test_restore_after_the_database_is_damaged(node_dir: Path, tmp_path: Path) -> None:
