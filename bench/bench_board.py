@@ -9,13 +9,13 @@ store migrated by ``PostgresCentralStore.migrate``, 150 ``nodes`` rows (one in t
 offline, some behind, one diverged) and the dossiers spread over two years, each commune
 alike. Dossiers older than 60 days are finished (returned, refused or stopped); the recent
 ones are in every status, so the open share is what a province sees (a few per cent).
-Each row carries the facts migration 004 adds (timeliness, 766's end and verdict, files).
+Each row carries the facts migration 005 adds (timeliness, 766's end and verdict, files).
 
 Timed, each ``--requests`` times (50) after two warm-up requests:
 
 - **query**: ``store.board(...)`` itself (every SQL statement the page runs);
-- **query without 004's indexes**: the same statements in one transaction that first drops
-  the indexes migration 004 adds, rolled back afterwards (why each index is there);
+- **query without 005's indexes**: the same statements in one transaction that first drops
+  the indexes migration 005 adds, rolled back afterwards (why each index is there);
 - **page**: ``GET /board`` through the city's app in process (log-in, session, rendering of
   150 rows), as a city viewer; the server's time without the network.
 
@@ -52,7 +52,7 @@ from web.city_api.app import create_central_app
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 AIM_MS = 500.0
-#: The indexes migration 004 adds for the board and the indicators (central/figures.py).
+#: The indexes migration 005 adds for the board and the indicators (central/figures.py).
 BOARD_INDEXES = (
     "dossiers_by_finished",
     "dossiers_by_returned",
@@ -254,7 +254,7 @@ def run(url: str, n: int) -> dict[str, Any]:
         "open_dossiers": board.totals.get("in_progress"),
         "received_today": board.totals.get("received"),
         "query": query,
-        "query_without_004_indexes": bare,
+        "query_without_005_indexes": bare,
         "index_speed_up": bare["p95_ms"] / query["p95_ms"],
     }
     print(
@@ -263,7 +263,7 @@ def run(url: str, n: int) -> dict[str, Any]:
     )
     print(f"{'':34} {'p50 ms':>9} {'p95 ms':>9}")
     print(f"{'query (store.board)':34} {query['p50_ms']:9.1f} {query['p95_ms']:9.1f}")
-    print(f"{'query without 004 indexes':34} {bare['p50_ms']:9.1f} {bare['p95_ms']:9.1f}")
+    print(f"{'query without 005 indexes':34} {bare['p50_ms']:9.1f} {bare['p95_ms']:9.1f}")
     print(f"index speed-up (p95): {figures['index_speed_up']:.1f}x")
     figures["page"] = page
     figures["page_p95_over_aim"] = page["p95_ms"] / AIM_MS
