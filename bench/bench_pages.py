@@ -35,7 +35,7 @@ from node import dossier_store, event_log, reference_data
 from node.appointments import appointment_for
 from node.dossier_service import issue_code, transition
 from node.runtime import NodeRuntime, open_node
-from rules.actor import Role
+from rules.actor import STAFF_ROLES
 from rules.clock import to_utc_iso, utc_now
 from rules.event_kinds import DossierEvent, DossierReceived, Person
 from rules.lifecycle import Action, Status
@@ -125,7 +125,9 @@ def seed(rt: NodeRuntime, count: int, rng: random.Random) -> None:
 
 def finish(rt: NodeRuntime, data_dir: Path) -> None:
     """The staff account, and one dossier refused (form 03) and one rescheduled (form 04)."""
-    users.add(rt.db, operator("bench"), USER, [r.value for r in Role], PASSWORD, "Bench")
+    users.add(
+        rt.db, operator("bench"), USER, sorted(r.value for r in STAFF_ROLES), PASSWORD, "Bench"
+    )
     open_ids = [
         str(r[0]) for r in rt.db.read().execute("SELECT id FROM dossiers WHERE status = 2 LIMIT 2")
     ]

@@ -1,6 +1,6 @@
 """The node's indicators month by month (office calendar months), for the indicators page
 and its CSV export: the figures ``rules.indicators.compute`` gives for each month (the
-``/api/v1/stats`` endpoint runs it), counted by one aggregate query per month over the narrow
+``/api/v1/stats`` endpoint runs it), counted by one grouped query over the narrow
 ``dossier_indicator_facts`` rows (node.indicator_facts) instead of decoding every dossier's
 state for every month (seconds with 50,000 dossiers). tests/node/test_indicator_months.py
 checks that both give the same figures on the same dossiers.
@@ -87,22 +87,39 @@ def default_range(now: dt.datetime, count: int = 6) -> tuple[tuple[int, int], tu
     return (index // 12, index % 12 + 1), last
 
 
-# One month's counts: the window is [?1, ?2) in microseconds.
-_MONTH_SQL = """
-SELECT
-    COALESCE(SUM(received_us >= ?1 AND received_us < ?2), 0),
-    COALESCE(SUM(resolved_us >= ?1 AND resolved_us < ?2), 0),
-    COALESCE(SUM(finished_us >= ?1 AND finished_us < ?2), 0),
-    COALESCE(SUM(finished_us >= ?1 AND finished_us < ?2 AND timeliness IN ('early', 'on_time')), 0),
-    COALESCE(SUM(finished_us >= ?1 AND finished_us < ?2 AND timeliness = 'early'), 0),
-    COALESCE(SUM(finished_us >= ?1 AND finished_us < ?2 AND timeliness = 'late'), 0),
-    COALESCE(SUM(finished_us >= ?1 AND finished_us < ?2 AND digitised), 0),
-    COALESCE(SUM(national_end_us >= ?1 AND national_end_us < ?2), 0),
-    COALESCE(SUM(national_end_us >= ?1 AND national_end_us < ?2 AND ended_on_time), 0),
-    COALESCE(SUM(received_us >= ?1 AND received_us < ?2 AND has_component), 0)
-FROM dossier_indicator_facts
-WHERE received_us >= ?1 OR resolved_us >= ?1 OR finished_us >= ?1 OR national_end_us >= ?1
-"""
+# Every month's counts in one pass per instant column, whatever the number of months: each
+# fact falls in the month whose [start, end) holds it. The month is found by a CASE ladder
+# over the office months' exact starts in microseconds (Asia/Ho_Chi_Minh changed its offset
+# in the past, so the starts come from the zone, not from a fixed +07:00), and each lane
+# sums what is counted at that instant. Asking 12 months used to scan the table 12 times.
+_LANES = (
+    # (lane, instant column, the counts at that instant)
+    ("received", "received_us", "COUNT(*), COALESCE(SUM(has_component), 0), 0, 0, 0"),
+    ("resolved", "resolved_us", "COUNT(*), 0, 0, 0, 0"),
+    (
+        "finished",
+        "finished_us",
+        "COUNT(*), COALESCE(SUM(timeliness IN ('early', 'on_time')), 0),"
+        " COALESCE(SUM(timeliness = 'early'), 0), COALESCE(SUM(timeliness = 'late'), 0),"
+        " COALESCE(SUM(digitised), 0)",
+    ),
+    ("national", "national_end_us", "COUNT(*), COALESCE(SUM(ended_on_time), 0), 0, 0, 0"),
+)
+
+
+def _months_sql(count: int) -> str:
+    """The grouped query for ``count`` months: parameters are the ``count + 1`` month starts
+    (the last one is the end of the last month), the same for every lane."""
+    ladder = " ".join(f"WHEN {{col}} < ?{n + 2} THEN {n}" for n in range(count))
+    lanes = [
+        f"SELECT '{lane}', CASE {ladder.format(col=col)} END AS month_index, {sums}"
+        f" FROM dossier_indicator_facts WHERE {col} >= ?1 AND {col} < ?{count + 1}"
+        " GROUP BY month_index"
+        for lane, col, sums in _LANES
+    ]
+    return " UNION ALL ".join(lanes)
+
+
 # What depends only on ``now`` (?1): in progress, overdue, and 766's in progress.
 _NOW_SQL = """
 SELECT
@@ -120,30 +137,11 @@ def _counts(conn: apsw.Connection, sql: str, *args: int) -> list[int]:
     return [int(value) for value in conn.execute(sql, args).fetchone() or ()]
 
 
+_NONE = [0, 0, 0, 0, 0]  # a lane with nothing in a month
+
+
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-def _month(
-    conn: apsw.Connection, year: int, month: int, in_progress_766: int, within_766: int
-) -> MonthFigures:
-    start, end = month_start(year, month), month_start(*next_month(year, month))
-    row = _counts(conn, _MONTH_SQL, micros(start), micros(end))
-    received, resolved, finished, on_time, early, late, digitised = row[:7]
-    ended, ended_on_time, components = row[7:]
-    return MonthFigures(
-        month=f"{year:04d}-{month:02d}",
-        received=received,
-        resolved=resolved,
-        finished=finished,
-        on_time=on_time,
-        early=early,
-        late=late,
-        digitised=digitised,
-        on_time_rate=_rate(on_time, on_time + late),
-        progress_rate=_rate(ended_on_time + within_766, ended + in_progress_766),
-        digitisation_rate=_rate(components, received),
-    )
 
 
 def monthly(
@@ -154,8 +152,32 @@ def monthly(
 ) -> MonthlyIndicators:
     now = now or utc_now()
     months = month_span(first, last)
+    starts = [micros(month_start(*m)) for m in [*months, next_month(*months[-1])]]
+    counts: dict[tuple[str, int], list[int]] = {}
     conn = rt.db.read()
     with conn:  # one snapshot for every month and the counts at ``now``
         in_progress, overdue, in_progress_766, within_766 = _counts(conn, _NOW_SQL, micros(now))
-        rows = [_month(conn, year, month, in_progress_766, within_766) for year, month in months]
+        for lane, index, *sums in conn.execute(_months_sql(len(months)), starts):
+            counts[str(lane), int(index)] = [int(value) for value in sums]
+    rows = []
+    for index, (year, month) in enumerate(months):
+        received, components, *_ = counts.get(("received", index), _NONE)
+        resolved = counts.get(("resolved", index), _NONE)[0]
+        finished, on_time, early, late, digitised = counts.get(("finished", index), _NONE)
+        ended, ended_on_time, *_ = counts.get(("national", index), _NONE)
+        rows.append(
+            MonthFigures(
+                month=f"{year:04d}-{month:02d}",
+                received=received,
+                resolved=resolved,
+                finished=finished,
+                on_time=on_time,
+                early=early,
+                late=late,
+                digitised=digitised,
+                on_time_rate=_rate(on_time, on_time + late),
+                progress_rate=_rate(ended_on_time + within_766, ended + in_progress_766),
+                digitisation_rate=_rate(components, received),
+            )
+        )
     return MonthlyIndicators(rows, in_progress, overdue, to_utc_iso(now))

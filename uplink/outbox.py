@@ -14,6 +14,7 @@ from node import event_log
 from rules.clock import to_utc_iso, utc_now
 from rules.event_record import EventRecord
 from storage.db import scalar
+from uplink.pending_events import pending_events
 
 
 class PendingBlob(msgspec.Struct, frozen=True):
@@ -66,14 +67,8 @@ def events_after(conn: apsw.Connection, origin: str, seq: int, limit: int) -> li
 
 def pending_event_stats(conn: apsw.Connection, origin: str) -> tuple[int, int, str | None]:
     """(count, bytes, recorded_at of the oldest) of events not yet acknowledged."""
-    mark = acked_upto(conn, origin)
-    row = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0), MIN(recorded_at) FROM events "
-        "WHERE origin = ? AND seq > ?",
-        (origin, mark),
-    ).fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1]), None if row[2] is None else str(row[2])
+    found = pending_events(conn, origin, acked_upto(conn, origin))
+    return found.count, found.bytes, found.oldest_recorded_at
 
 
 _PENDING_BLOBS = """
