@@ -1,5 +1,5 @@
-"""Which event each printed form (Circular 01/2018/TT-VPCP, Mẫu 01-04) prints, and the
-dossier as it stood then.
+"""Which event each printed form (Circular 01/2018/TT-VPCP, Mẫu 01-04; Mẫu 05 is Circular
+03/2025/TT-VPCP's, which replaced it) prints, and the dossier as it stood then.
 
 A form is drawn from the log, never from the dossier's current state or the clock, so a
 reprint shows what the first print showed, whatever happened since:
@@ -9,7 +9,9 @@ reprint shows what the first print showed, whatever happened since:
 - 02 supplement request: the last ``request_supplement``, its note the items to supplement;
 - 03 refusal: the ``refuse`` (terminal, so there is one), its note the reason;
 - 04 apology and new appointment: the last ``reschedule``, its note the reason for the
-  delay, with the appointment it replaced and the new one.
+  delay, with the appointment it replaced and the new one;
+- 05 stop notice: the ``stop`` into status 8 (from 5, a supplement that never came; from 6,
+  a fee never paid; from 7, a withdrawal), terminal, so there is one; its note the reason.
 
 A form with no such event does not apply (None). The lookup PIN is the one exception to
 "as it stood then": it is the dossier's PIN, which may have been issued after reception
@@ -34,12 +36,14 @@ class FormNumber(enum.StrEnum):
     SUPPLEMENT = "02"
     REFUSAL = "03"
     APOLOGY = "04"
+    STOP = "05"
 
 
 _ACTION_OF = {
     FormNumber.SUPPLEMENT: Action.REQUEST_SUPPLEMENT,
     FormNumber.REFUSAL: Action.REFUSE,
     FormNumber.APOLOGY: Action.RESCHEDULE,
+    FormNumber.STOP: Action.STOP,
 }
 
 
@@ -49,7 +53,8 @@ class PrintedForm(msgspec.Struct, frozen=True):
     event_id: str
     at: str  # when the event took effect (UTC ISO): the form's date
     actor: str  # who recorded it
-    note: str = ""  # 02: the items to supplement; 03: the reason; 04: the reason for the delay
+    # 02: the items to supplement; 03, 05: the reason; 04: the reason for the delay
+    note: str = ""
     previous_due_at: str | None = None  # 04: the appointment the new one replaces
     lookup_pin: str = ""  # the dossier's PIN (01)
 

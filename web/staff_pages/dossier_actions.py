@@ -31,6 +31,7 @@ FORM_LABELS: dict[str, str] = {
     "02": vi("Mẫu 02: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
     "03": vi("Mẫu 03: Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
     "04": vi("Mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+    "05": vi("Mẫu 05: Thông báo về việc dừng giải quyết hồ sơ"),
 }
 
 
@@ -40,7 +41,8 @@ def needs_note(action: Action) -> bool:
 
 def applicable_forms(state: DossierState) -> list[str]:
     """The printable forms this dossier has: 01 once received; 02 after a supplement
-    request; 03 after a refusal; 04 after a reschedule."""
+    request; 03 after a refusal; 04 after a reschedule; 05 once stopped (only ``stop``
+    leads to 8, and 8 is terminal)."""
     forms = []
     if state.received_at is not None:
         forms.append("01")
@@ -50,4 +52,6 @@ def applicable_forms(state: DossierState) -> list[str]:
         forms.append("03")
     if state.reschedule_count > 0:
         forms.append("04")
+    if state.status == Status.STOPPED:
+        forms.append("05")
     return forms

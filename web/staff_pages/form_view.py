@@ -2,7 +2,8 @@
 way the forms write them, the QR codes as inline SVG, the office's names.
 
 Forms are printed in Vietnamese whatever the user's language: they are the citizen's
-copy of an administrative document (Circular 01/2018/TT-VPCP), not a page of the tool.
+copy of an administrative document (Circular 01/2018/TT-VPCP, now 03/2025/TT-VPCP), not a
+page of the tool.
 """
 
 from __future__ import annotations

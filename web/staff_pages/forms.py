@@ -1,4 +1,4 @@
-"""The printable forms 01-04 of a dossier (``/dossiers/{id}/forms/01`` to ``/04``).
+"""The printable forms 01-05 of a dossier (``/dossiers/{id}/forms/01`` to ``/05``).
 
 Each is drawn from the dossier's events (``rules.printed_forms``), so a reprint is the
 same page; a form that does not apply to the dossier is a 404. Form 01 of a dossier
@@ -29,6 +29,7 @@ Runtime = NamedDependency[NodeRuntime]
 
 FormParam = Annotated[str, PathParameter(max_length=10)]
 TEMPLATES = {number: f"form_{number}.html" for number in FormNumber}
+_KNOWN = ", ".join(TEMPLATES)
 
 
 def _form(runtime: NodeRuntime, dossier_id: str, number: FormNumber) -> PrintedForm:
@@ -60,7 +61,7 @@ class FormPages(Controller):
         actor: CurrentActor,
     ) -> Template:
         if number not in TEMPLATES:
-            raise NotFound(f"no form {number[:10]!r}: the forms are 01, 02, 03 and 04")
+            raise NotFound(f"no form {number[:10]!r}: the forms are {_KNOWN}")
         which = FormNumber(number)
         form = _form(runtime, dossier_id, which)
         if which is FormNumber.RECEIPT and not form.lookup_pin:

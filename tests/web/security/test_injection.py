@@ -46,13 +46,21 @@ def _hostile_dossiers(runtime: NodeRuntime) -> dict[str, str]:
         assert ask.status_code == 201, ask.text
         refused = create(script, applicant=person)
         assert act(script, refused["id"], "refuse", note=HOSTILE).status_code == 201
+        stopped = create(script, applicant=person, proxy=person)
+        assert act(script, stopped["id"], "withdraw").status_code == 201
+        assert act(script, stopped["id"], "stop", note=HOSTILE).status_code == 201
         attached = script.post(
             f"/api/v1/dossiers/{received['id']}/documents",
             files={"file": (f"{HOSTILE}.pdf", PDF, "application/pdf")},
         )
         assert attached.status_code == 201, attached.text
         formula = create(script, applicant={"full_name": FORMULA})
-    return {"received": received["id"], "refused": refused["id"], "formula": formula["id"]}
+    return {
+        "received": received["id"],
+        "refused": refused["id"],
+        "stopped": stopped["id"],
+        "formula": formula["id"],
+    }
 
 
 def test_hostile_text_is_text_on_every_page(
@@ -70,6 +78,8 @@ def test_hostile_text_is_text_on_every_page(
         f"/dossiers/{received}/forms/02": True,
         f"/dossiers/{refused}": True,
         f"/dossiers/{refused}/forms/03": True,
+        f"/dossiers/{ids['stopped']}": True,
+        f"/dossiers/{ids['stopped']}/forms/05": True,
         "/admin/accounts": True,
         "/indicators": False,
         "/scans": False,

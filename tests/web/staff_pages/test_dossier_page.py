@@ -137,6 +137,22 @@ def test_a_refused_dossier_offers_form_03_and_no_more_actions(
     assert "Không có thao tác nào bạn được thực hiện ở trạng thái này." in page.text
 
 
+def test_a_stopped_dossier_offers_form_05_and_no_more_actions(
+    staff_client: StaffClientFactory,
+) -> None:
+    client = staff_client()
+    d = create(client)
+    assert act(client, d["id"], "withdraw").status_code == 201
+    assert "/forms/05" not in client.get(f"/dossiers/{d['id']}").text  # 7: not stopped yet
+    stopped = _act(client, d["id"], action="stop", note="Công dân rút hồ sơ")
+    assert stopped.status_code == 303
+    page = client.get(stopped.headers["location"])
+    assert f'href="/dossiers/{d["id"]}/forms/05"' in page.text
+    assert "Mẫu 05: Thông báo về việc dừng giải quyết hồ sơ" in page.text
+    assert "/forms/03" not in page.text
+    assert "Không có thao tác nào bạn được thực hiện ở trạng thái này." in page.text
+
+
 def test_a_pdf_upload_is_shown_inline_with_strict_headers(
     staff_client: StaffClientFactory,
 ) -> None:

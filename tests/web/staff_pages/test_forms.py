@@ -1,5 +1,5 @@
 """The printable forms 01-04: which apply, what they print, that a reprint is the same
-page, and that hostile names and notes print as text."""
+page, and that hostile names and notes print as text (form 05: test_form_05.py)."""
 
 from __future__ import annotations
 
@@ -67,14 +67,14 @@ def test_form_01_prints_the_reception(staff_client: StaffClientFactory) -> None:
     assert "<nav" not in html and "/static/forms.css" in html and "@page" not in html
 
 
-@pytest.mark.parametrize("number", ["02", "03", "04"])
+@pytest.mark.parametrize("number", ["02", "03", "04", "05"])
 def test_a_form_that_does_not_apply_is_404(staff_client: StaffClientFactory, number: str) -> None:
     client = staff_client(Role.RECEPTION)
     d = create(client)
     assert form(client, d["id"], number).status_code == 404
 
 
-@pytest.mark.parametrize("number", ["05", "1", "00", "x" * 11, "..%2F..%2Fetc%2Fpasswd"])
+@pytest.mark.parametrize("number", ["06", "5", "00", "x" * 11, "..%2F..%2Fetc%2Fpasswd"])
 def test_an_unknown_form_number_is_refused(staff_client: StaffClientFactory, number: str) -> None:
     client = staff_client(Role.RECEPTION)
     d = create(client)
