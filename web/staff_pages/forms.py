@@ -19,6 +19,7 @@ from litestar.response import Template
 from node import dossier_service, event_log
 from node.runtime import NodeRuntime
 from rules.errors import NotFound
+from rules.permissions import Operation, require
 from rules.printed_forms import FormNumber, PrintedForm, printed_form
 from web.json_api.identity import CurrentActor
 from web.json_api.params import TextId
@@ -60,6 +61,9 @@ class FormPages(Controller):
         runtime: Runtime,
         actor: CurrentActor,
     ) -> Template:
+        # The forms carry the citizen's name, ID and PIN: whoever may not read the dossier
+        # may not print it either (the same rule as the dossier page's service).
+        require(actor, Operation.READ_DOSSIERS)
         if number not in TEMPLATES:
             raise NotFound(f"no form {number[:10]!r}: the forms are {_KNOWN}")
         which = FormNumber(number)

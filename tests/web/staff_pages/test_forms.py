@@ -249,3 +249,19 @@ def test_a_supplement_asked_before_acceptance_stops_no_clock(
     html = ok(client, d["id"], "02")
     assert "Thiếu tờ khai" in html and "tạm dừng" not in html
     assert form(client, d["id"], "01").status_code == 404  # not received yet
+
+
+def test_an_account_without_a_staff_role_prints_no_form(
+    staff_client: StaffClientFactory, runtime: NodeRuntime
+) -> None:
+    """The forms carry the citizen's data: they ask the same permission as the dossier page.
+    No node account can hold a city role through the commands or pages, so the row is set by
+    hand, as a damaged or hand-edited accounts table could hold it."""
+    d = create(staff_client(Role.RECEPTION))
+    viewer = staff_client(Role.RECEPTION, user="nguoi-xem")
+    with runtime.db.write() as conn:
+        conn.execute("UPDATE users SET roles = 'viewer' WHERE id = 'nguoi-xem'")
+    for number in ("01", "02", "99"):
+        answer = form(viewer, d["id"], number)
+        assert answer.status_code == 403, (number, answer.status_code)
+        assert d["lookup_pin"] not in answer.text and "Nguyễn Văn Đức" not in answer.text
