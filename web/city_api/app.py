@@ -3,7 +3,8 @@ receiver) and the city's pages, behind the same log-in door as a node's (web.aut
 
 Controllers stay thin: they call the store or ``city_actions`` and return the node's own
 views (``web.json_api.schemas``) with the owning node added. Errors use the node's handlers,
-so a refused transition is 409 and a bad field is 400 with its name, as on the node.
+so a refused transition is 409 and a bad field is 400 with its name, as on the node; a
+full disk under the SQLite store is 507 (the PostgreSQL store's faults are 503).
 
 Access: nothing answers anonymously but ``/healthz``, ``/login``, ``/static/`` and the
 handlers declared ``opt={"public": True}``; every other route needs a city role
@@ -39,7 +40,7 @@ from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.permissions import Operation, require
 from rules.transitions import TransitionRequest
-from storage.faults import StorageFaults
+from storage.faults import StorageFaults, is_disk_full
 from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
 from web.auth.routes import AUTH_TEMPLATES, expire_sessions
@@ -60,7 +61,7 @@ from web.health.http_metrics import (
 )
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
-from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
+from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS, disk_full
 from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
 from web.json_api.responses import errors
@@ -270,7 +271,9 @@ def healthz(central: Central, request: Request[Any, Any, Any]) -> Response[dict[
     )
 
 
-def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, object]]:
+def _store_error(request: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, object]]:
+    if is_disk_full(exc):  # the SQLite store's disk: 507, as a full disk is at the node
+        return disk_full(request, exc)
     return Response({"status_code": 503, "detail": str(exc)}, status_code=503)
 
 
