@@ -1,6 +1,7 @@
 """A full disk under the city's SQLite store (a real 24 MB tmpfs): a write through the API
-answers 507 saying so, as the node does, not a 503 "the store is unavailable"; nothing is
-written, reads still answer, and the write succeeds once space is freed."""
+answers 507 saying so, as its OpenAPI document says and as the node does, not a 503 "the
+store is unavailable"; nothing is written, reads still answer, and the write succeeds once
+space is freed."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ def test_a_full_disk_at_the_city_is_507_and_writes_nothing(
     token = city_token(rt, "so-tu-phap", Role.ADMIN)
     with TestClient(app=create_central_app(rt)) as api:
         api.headers["Authorization"] = f"Bearer {token}"
+        documented = api.get("/schema/openapi.json").json()
+        transitions = documented["paths"]["/api/v1/dossiers/{dossier_id}/transitions"]["post"]
+        assert "507" in transitions["responses"]
         # An empty WAL: the next commit must grow a file, so it meets the full disk.
         checkpoint = apsw.Connection(str(small_disk / "central.sqlite3"))
         [(busy, wal_pages, _)] = checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
