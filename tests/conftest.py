@@ -18,12 +18,13 @@ AGENCY = "000.00.15.H42"
 NODE_ID = "xa-test"
 API_USER = "can-bo"
 
-# Real brokers, a PKI, a fault proxy and PostgreSQL, for every folder of tests.
+# Real brokers, a PKI, a fault proxy, PostgreSQL and a small disk, for every folder of tests.
 pytest_plugins = [
     "tests.support.broker_fixtures",
     "tests.support.postgres_fixtures",
     "tests.support.staff_client",
     "tests.support.browser",
+    "tests.support.small_disk",
 ]
 
 

@@ -6,11 +6,8 @@ nothing acknowledged is lost, and everything resumes by itself once space is fre
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
-import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,30 +27,13 @@ from tests.node.helpers import create_body
 from tests.scanner_ingest import filegen
 from tests.scanner_ingest.ingest_support import configure, folder
 from tests.support.accounts import api_client
+from tests.support.small_disk import fill
 from tests.support.staff_client import StaffClientFactory
 from tests.support.wait import wait_until
 from web.node_api.app import create_app
 from web.staff_pages.error_pages import TITLES
 
-DISK_SIZE = "24m"
 FAULTS_LOG = "motcua.storage.faults"
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 24 MB tmpfs under tmp_path, unmounted whatever happens."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a size-limited tmpfs needs root (CI runs the suite as root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_SIZE},mode=0755", "tmpfs", str(mount)],
-        check=True,
-    )
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "--lazy", str(mount)], check=False)
 
 
 @pytest.fixture
@@ -71,25 +51,6 @@ def node_dir(small_disk: Path, share: Path) -> Path:
     initialise(data_dir, AGENCY, NODE_ID, calendars=True, sample_catalog=True)
     configure(data_dir, [folder(share, name="may-1")], retry_seconds=0.2)
     return data_dir
-
-
-def fill(disk: Path) -> Path:
-    """Write zeros until the file system refuses one more byte."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        for chunk in (b"\0" * (1 << 20), b"\0" * 4096, b"\0"):
-            while True:
-                try:
-                    os.write(fd, chunk)
-                except OSError as exc:
-                    if exc.errno != errno.ENOSPC:
-                        raise
-                    break
-    finally:
-        os.close(fd)
-    assert os.statvfs(disk).f_bavail == 0
-    return filler
 
 
 def lines(caplog: pytest.LogCaptureFixture, event: str) -> list[str]:

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import multipart
 from litestar.types import Receive, ReceiveMessage, Scope
 
-HEADER = b"x-csrf-token"
+HEADER_NAME = "X-CSRF-Token"  # as htmx sends it and the API document names it
+HEADER = HEADER_NAME.lower().encode()  # as ASGI gives header names
 FIELD = "_csrf_token"
 MAX_FORM_BYTES = 1 << 20  # a urlencoded form of ours is far smaller
 MAX_PREFIX_BYTES = 64 << 10  # the multipart prefix read to find the token

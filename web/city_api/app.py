@@ -3,7 +3,8 @@ receiver) and the city's pages, behind the same log-in door as a node's (web.aut
 
 Controllers stay thin: they call the store or ``city_actions`` and return the node's own
 views (``web.json_api.schemas``) with the owning node added. Errors use the node's handlers,
-so a refused transition is 409 and a bad field is 400 with its name, as on the node.
+so a refused transition is 409 and a bad field is 400 with its name, as on the node; a
+full disk under the SQLite store is 507 (the PostgreSQL store's faults are 503).
 
 Access: nothing answers anonymously but ``/healthz``, ``/login``, ``/static/`` and the
 handlers declared ``opt={"public": True}``; every other route needs a city role
@@ -39,7 +40,8 @@ from rules.clock import from_utc_iso, to_local_iso, to_utc_iso, utc_now
 from rules.errors import NotFound
 from rules.permissions import Operation, require
 from rules.transitions import TransitionRequest
-from storage.faults import StorageFaults
+from storage.faults import StorageFaults, is_disk_full
+from web.auth.api_security import security_schemes
 from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
 from web.auth.routes import AUTH_TEMPLATES, expire_sessions
@@ -59,11 +61,11 @@ from web.health.http_metrics import (
     metrics,
 )
 from web.json_api.allow import complete_allow_header
-from web.json_api.api_docs import docs_assets, openapi_config
-from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
+from web.json_api.api_docs import PublicOperation, docs_assets, openapi_config
+from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS, disk_full
 from web.json_api.identity import ACTOR_DEPENDENCY, CurrentActor
 from web.json_api.params import Limit, NodeFilter, Offset, SearchQuery, TextId, parse_bound
-from web.json_api.responses import errors
+from web.json_api.responses import errors, health_responses, writes
 from web.json_api.schemas import dossier_out
 from web.page_kit.rendering import template_config
 from web.public_pages.routes import LOOKUP_HANDLERS, public_dependencies
@@ -78,7 +80,7 @@ class NodeController(Controller):
     path = "/api/v1/nodes"
     tags = ["nodes"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/", name="nodes:list", responses=errors(503), sync_to_thread=True)
+    @get("/", name="nodes:list", responses=errors(403, 503), sync_to_thread=True)
     def list_nodes(self, central: Central, actor: CurrentActor) -> list[NodeOut]:
         counts = central.store.dossier_counts()
         return [
@@ -87,7 +89,12 @@ class NodeController(Controller):
             if sees(actor, r.node_id)
         ]
 
-    @get("/{node_id:str}", name="nodes:get", responses=errors(400, 404, 503), sync_to_thread=True)
+    @get(
+        "/{node_id:str}",
+        name="nodes:get",
+        responses=errors(400, 403, 404, 503),
+        sync_to_thread=True,
+    )
     def get_node(self, node_id: TextId, central: Central, actor: CurrentActor) -> NodeOut:
         node_filter(actor, node_id)
         row = central.store.get_node(node_id)
@@ -100,7 +107,7 @@ class DossierController(Controller):
     path = "/api/v1/dossiers"
     tags = ["dossiers"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/", name="dossiers:list", responses=errors(400, 503), sync_to_thread=True)
+    @get("/", name="dossiers:list", responses=errors(400, 403, 503), sync_to_thread=True)
     def search(
         self,
         central: Central,
@@ -135,7 +142,7 @@ class DossierController(Controller):
     @get(
         "/{dossier_id:str}",
         name="dossiers:get",
-        responses=errors(400, 404, 503),
+        responses=errors(400, 403, 404, 503),
         sync_to_thread=True,
     )
     def get_one(
@@ -149,7 +156,7 @@ class DossierController(Controller):
     @post(
         "/{dossier_id:str}/transitions",
         name="dossiers:transition",
-        responses=errors(400, 404, 409, 413, 503),
+        responses=writes(400, 404, 409, 413, 503),
         sync_to_thread=True,
     )
     def transition(
@@ -176,7 +183,7 @@ class ReportController(Controller):
     path = "/api/v1"
     tags = ["reports"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/stats", name="stats", responses=errors(400, 404, 503), sync_to_thread=True)
+    @get("/stats", name="stats", responses=errors(400, 403, 404, 503), sync_to_thread=True)
     def stats(
         self,
         central: Central,
@@ -196,7 +203,7 @@ class ReportController(Controller):
             utc_now(),
         )
 
-    @get("/receiver", name="receiver", responses=errors(503), sync_to_thread=True)
+    @get("/receiver", name="receiver", responses=errors(403, 503), sync_to_thread=True)
     def receiver(
         self, central: Central, request: Request[Any, Any, Any], actor: CurrentActor
     ) -> dict[str, object]:
@@ -233,7 +240,7 @@ class ReportController(Controller):
     @get(
         "/documents/{sha256:str}",
         name="documents:get",
-        responses=errors(400, 404, 503),
+        responses=errors(400, 403, 404, 503),
         sync_to_thread=True,
     )
     def document(self, sha256: SHA256, central: Central, actor: CurrentActor) -> File:
@@ -253,10 +260,11 @@ class ReportController(Controller):
 @get(
     "/healthz",
     name="health",
-    responses=errors(503),
+    responses=health_responses(),
     sync_to_thread=True,
     tags=["health"],
     opt={"public": True},
+    operation_class=PublicOperation,
 )
 def healthz(central: Central, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
     """The same snapshot as /metrics (web.health.city_health); 503 when the city cannot work."""
@@ -270,7 +278,9 @@ def healthz(central: Central, request: Request[Any, Any, Any]) -> Response[dict[
     )
 
 
-def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, object]]:
+def _store_error(request: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, object]]:
+    if is_disk_full(exc):  # the SQLite store's disk: 507, as a full disk is at the node
+        return disk_full(request, exc)
     return Response({"status_code": 503, "detail": str(exc)}, status_code=503)
 
 
@@ -327,7 +337,9 @@ def create_central_app(
         # JSON under /api/; a failed page answers a page with the same status.
         exception_handlers=for_pages({**HANDLERS, StoreError: _store_error}, CITY_NAV),
         before_send=[complete_allow_header, add_security_headers],
-        openapi_config=openapi_config("motcua-edge city data centre"),
+        openapi_config=openapi_config(
+            "motcua-edge city data centre", security_schemes("motcua central token create USER")
+        ),
         on_startup=[start],
         on_shutdown=on_shutdown or [],
         # Leave logging as the command set it: Litestar's default moves the root logger to

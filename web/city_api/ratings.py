@@ -37,7 +37,7 @@ class RatingsController(Controller):
     path = "/api/v1/indicators/ratings"
     tags = ["reports"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @get("/", name="indicators:ratings", responses=errors(400, 404, 503), sync_to_thread=True)
+    @get("/", name="indicators:ratings", responses=errors(400, 403, 404, 503), sync_to_thread=True)
     def ratings(
         self,
         central: Central,

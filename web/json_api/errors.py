@@ -139,7 +139,7 @@ def _faults(request: Request) -> StorageFaults | None:  # type: ignore[type-arg]
     return found if isinstance(found, StorageFaults) else None
 
 
-def _disk_full(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
+def disk_full(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     """507: a write that could not be made durable for lack of space (SQLITE_FULL, ENOSPC,
     EDQUOT). Not a defect: no traceback, one log line per episode (storage.faults)."""
     faults = _faults(request)
@@ -152,14 +152,14 @@ def _disk_full(request: Request, exc: Exception) -> Response[dict[str, object]]:
 def _storage_error(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     """SQLite and file-system errors: a full disk is 507, anything else a defect."""
     if is_disk_full(exc):
-        return _disk_full(request, exc)
+        return disk_full(request, exc)
     return _unexpected(request, exc)
 
 
 def _unexpected(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     """A defect: logged once with its traceback, and an id the caller can quote to find it."""
     if is_disk_full(exc):  # raised from (or while handling) a full disk, wrapped
-        return _disk_full(request, exc)
+        return disk_full(request, exc)
     faults = _faults(request)
     if faults is not None and is_database_damaged(exc):
         faults.database_damaged(f"http {request.method} {request.url.path}", exc)

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from node.public_lookup import NodeProgressSource
 from node.runtime import NodeRuntime
+from web.auth.api_security import security_schemes
 from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
 from web.auth.routes import AUTH_PAGE_HANDLERS, AUTH_TEMPLATES, expire_sessions
@@ -89,7 +90,9 @@ def create_app(
         # JSON under /api/; a failed page answers a page with the same status.
         exception_handlers=for_pages(HANDLERS),
         before_send=[complete_allow_header, add_security_headers],
-        openapi_config=openapi_config("motcua-edge node"),
+        openapi_config=openapi_config(
+            "motcua-edge node", security_schemes("motcua token create USER")
+        ),
         on_startup=[
             _without_app(lambda: expire_sessions(runtime)),
             *(_without_app(hook) for hook in on_startup),

@@ -17,7 +17,7 @@ from rules.transitions import TransitionRequest
 from storage.dossier_rows import DossierFilter
 from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, Offset, SearchQuery, TextId, parse_bound
-from web.json_api.responses import errors
+from web.json_api.responses import errors, writes
 from web.json_api.schemas import DossierOut, DossierPage, dossier_out
 from web.node_api.upload import attach_upload
 from web.node_api.upload_doc import UploadOperation
@@ -29,14 +29,14 @@ class DossierController(Controller):
     path = "/api/v1/dossiers"
     tags = ["dossiers"]  # noqa: RUF012 - Litestar reads a plain list
 
-    @post("/", name="dossiers:receive", responses=errors(400, 413), sync_to_thread=True)
+    @post("/", name="dossiers:receive", responses=writes(400, 413, clock=True), sync_to_thread=True)
     def receive(
         self, data: JSONBody[ReceiveRequest], runtime: Runtime, actor: CurrentActor
     ) -> DossierOut:
         state = dossier_service.receive(runtime, data, actor)
         return dossier_out(state, utc_now())
 
-    @get("/", name="dossiers:list", responses=errors(400), sync_to_thread=True)
+    @get("/", name="dossiers:list", responses=errors(400, 403), sync_to_thread=True)
     def search(
         self,
         runtime: Runtime,
@@ -65,7 +65,12 @@ class DossierController(Controller):
         states, total = dossier_store.query(runtime.db.read(), f)
         return DossierPage([dossier_out(s, now) for s in states], total, limit, offset)
 
-    @get("/{dossier_id:str}", name="dossiers:get", responses=errors(400, 404), sync_to_thread=True)
+    @get(
+        "/{dossier_id:str}",
+        name="dossiers:get",
+        responses=errors(400, 403, 404),
+        sync_to_thread=True,
+    )
     def get_one(self, dossier_id: TextId, runtime: Runtime, actor: CurrentActor) -> DossierOut:
         state, events = dossier_service.get(runtime, dossier_id, actor)
         return dossier_out(state, utc_now(), events)
@@ -73,7 +78,7 @@ class DossierController(Controller):
     @post(
         "/{dossier_id:str}/transitions",
         name="dossiers:transition",
-        responses=errors(400, 404, 409, 413),
+        responses=writes(400, 404, 409, 413, clock=True),
         sync_to_thread=True,
     )
     def transition(
@@ -89,7 +94,7 @@ class DossierController(Controller):
     @post(
         "/{dossier_id:str}/documents",
         name="dossiers:attach",
-        responses=errors(400, 404, 413),
+        responses=writes(400, 404, 413),
         operation_class=UploadOperation,
         request_max_body_size=None,
     )

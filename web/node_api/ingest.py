@@ -9,7 +9,7 @@ from scanner_ingest import status, unfiled
 from scanner_ingest.quarantine import retry
 from web.json_api.identity import CurrentActor
 from web.json_api.params import Limit, Offset, TextId
-from web.json_api.responses import errors
+from web.json_api.responses import errors, writes
 from web.node_api.dossiers import Runtime
 
 
@@ -38,7 +38,7 @@ class IngestController(Controller):
     @post(
         "/unfiled/{part_id:str}/assign",
         name="ingest:assign",
-        responses=errors(400, 404, 409, 413),
+        responses=writes(400, 404, 409, 413),
         status_code=200,
         sync_to_thread=True,
     )
@@ -54,7 +54,7 @@ class IngestController(Controller):
     @post(
         "/unfiled/{part_id:str}/reject",
         name="ingest:reject",
-        responses=errors(400, 404, 409, 413),
+        responses=writes(400, 404, 409, 413),
         status_code=200,
         sync_to_thread=True,
     )
@@ -74,7 +74,7 @@ class IngestController(Controller):
     @post(
         "/quarantine/{quarantine_id:str}/retry",
         name="ingest:retry",
-        responses=errors(400, 404),
+        responses=writes(400, 404),
         status_code=200,
         sync_to_thread=True,
     )

@@ -14,9 +14,10 @@ from rules import indicators
 from rules.clock import from_utc_iso, utc_now
 from rules.permissions import Operation, require
 from web.health.node_health import healthz_body, node_health
+from web.json_api.api_docs import PublicOperation
 from web.json_api.identity import CurrentActor
 from web.json_api.params import parse_bound
-from web.json_api.responses import errors
+from web.json_api.responses import errors, health_responses
 from web.json_api.stored_files import stored_file
 from web.node_api.dossiers import Runtime
 
@@ -37,7 +38,7 @@ class ReferenceController(Controller):
     @get(
         "/documents/{sha256:str}",
         name="documents:get",
-        responses=errors(400, 404),
+        responses=errors(400, 403, 404),
         sync_to_thread=True,
     )
     def document(self, sha256: SHA256, runtime: Runtime, actor: CurrentActor) -> File:
@@ -57,7 +58,7 @@ class ReferenceController(Controller):
         # Inline only for the types a browser shows without running anything (stored_files).
         return stored_file(runtime.blobs.path_for(sha256), str(row[0]), str(row[1] or sha256))
 
-    @get("/stats", name="stats", responses=errors(400), sync_to_thread=True)
+    @get("/stats", name="stats", responses=errors(400, 403), sync_to_thread=True)
     def stats(
         self,
         runtime: Runtime,
@@ -82,10 +83,11 @@ class ReferenceController(Controller):
 @get(
     "/healthz",
     name="health",
-    responses=errors(503),
+    responses=health_responses(),
     sync_to_thread=True,
     tags=["health"],
     opt={"public": True},
+    operation_class=PublicOperation,
 )
 def healthz(runtime: Runtime) -> Response[dict[str, object]]:
     health = node_health(runtime)

@@ -12,7 +12,7 @@ from litestar.params import JSONBody, PathParameter
 
 from accounts import users
 from web.json_api.identity import CurrentActor
-from web.json_api.responses import errors
+from web.json_api.responses import errors, writes
 from web.node_api.dossiers import Runtime
 
 UserName = Annotated[str, PathParameter(pattern=users.USER_NAME_RE.pattern)]
@@ -34,7 +34,7 @@ class UsersController(Controller):
     def list_users(self, runtime: Runtime, actor: CurrentActor) -> list[users.User]:
         return users.list_users(runtime.db, actor)
 
-    @post("/", name="users:add", responses=errors(400, 403), sync_to_thread=True)
+    @post("/", name="users:add", responses=writes(400, 413), sync_to_thread=True)
     def add(self, data: JSONBody[UserIn], runtime: Runtime, actor: CurrentActor) -> users.User:
         return users.add(
             runtime.db,
@@ -49,7 +49,7 @@ class UsersController(Controller):
     @post(
         "/{user_id:str}/disable",
         name="users:disable",
-        responses=errors(400, 403, 404),
+        responses=writes(400, 404),
         status_code=200,
         sync_to_thread=True,
     )
@@ -59,7 +59,7 @@ class UsersController(Controller):
     @post(
         "/{user_id:str}/enable",
         name="users:enable",
-        responses=errors(400, 403, 404),
+        responses=writes(400, 404),
         status_code=200,
         sync_to_thread=True,
     )
