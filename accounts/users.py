@@ -94,11 +94,24 @@ def parse_roles(names: Iterable[str], field: str = "role") -> list[Role]:
     return sorted(roles)
 
 
+def _stored_roles(user_id: str, text: str) -> list[Role]:
+    """The roles a row names. A name this version does not know (a hand-edited table, or a
+    row written by a later version) grants nothing and is logged, rather than failing every
+    request the account makes with a 500: an unknown role can only ever mean less access."""
+    known = []
+    for name in text.split():
+        try:
+            known.append(Role(name))
+        except ValueError:
+            log.warning("account_unknown_role user=%r role=%r: ignored", user_id, name)
+    return known
+
+
 def row_to_user(row: tuple[object, ...]) -> User:
     return User(
         id=str(row[0]),
         display_name=str(row[1]),
-        roles=[Role(r) for r in str(row[2]).split()],
+        roles=_stored_roles(str(row[0]), str(row[2])),
         language=str(row[3]),
         disabled=bool(row[4]),
         failed_count=int(row[5]),  # type: ignore[call-overload]

@@ -109,7 +109,7 @@ class LoginPages(Controller):
         session_id = await anyio.to_thread.run_sync(start)
         return Redirect(target, status_code=303, cookies=[session_cookie(request, session_id)])
 
-    @post("/logout", name="auth:logout", status_code=303)
+    @post("/logout", name="auth:logout", opt={"own_account": True}, status_code=303)
     async def logout(self, request: Request[Any, Any, Any], accounts_home: Home) -> Redirect:
         session_id = cookie_value(request.scope)
         if session_id:
@@ -118,7 +118,13 @@ class LoginPages(Controller):
             "/login", status_code=303, cookies=[session_cookie(request, "", expire=True)]
         )
 
-    @post("/account/language", name="auth:language", status_code=303, sync_to_thread=True)
+    @post(
+        "/account/language",
+        name="auth:language",
+        opt={"own_account": True},
+        status_code=303,
+        sync_to_thread=True,
+    )
     def language(
         self, accounts_home: Home, actor: CurrentActor, data: Annotated[LanguageForm, Form]
     ) -> Redirect:

@@ -69,6 +69,13 @@ def is_public(scope: Scope) -> bool:
     return str(scope["path"]).startswith(STATIC_PREFIX)
 
 
+def is_own_account(scope: Scope) -> bool:
+    """A route any signed-in account may use whatever its roles (log out, its language):
+    the sites' role guards let it through."""
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("own_account"))
+
+
 def cookie_value(scope: Scope, name: str = COOKIE) -> str:
     for key, value in scope["headers"]:
         if key == b"cookie":

@@ -16,11 +16,11 @@ from litestar.handlers.base import BaseRouteHandler
 
 from rules.actor import Actor
 from rules.permissions import Operation, require
-from web.auth.middleware import is_public
+from web.auth.middleware import is_own_account, is_public
 
 
 def view_city_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if is_public(connection.scope):
+    if is_public(connection.scope) or is_own_account(connection.scope):
         return
     actor = connection.scope.get("state", {}).get("actor")
     if not isinstance(actor, Actor):

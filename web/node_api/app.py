@@ -27,6 +27,7 @@ from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY
+from web.node_api.access import staff_guard
 from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
@@ -81,6 +82,7 @@ def create_app(
             DefineMiddleware(RequestMetricsMiddleware, metrics=http_metrics, faults=runtime.faults),
             DefineMiddleware(AuthMiddleware, accounts_home=runtime),
         ],
+        guards=[staff_guard],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),
