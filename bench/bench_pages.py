@@ -42,6 +42,7 @@ from rules.lifecycle import Action, Status
 from rules.permissions import seeding_machine
 from rules.projection import DossierState, apply
 from rules.transitions import TransitionRequest, decide_transition
+from storage.db import scalar
 from tests.support.live_node import start_node
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
@@ -124,7 +125,8 @@ def seed(rt: NodeRuntime, count: int, rng: random.Random) -> None:
 
 
 def finish(rt: NodeRuntime, data_dir: Path) -> None:
-    """The staff account, and one dossier refused (form 03) and one rescheduled (form 04)."""
+    """The staff account, and one dossier refused (form 03), one rescheduled (form 04) and one
+    stopped while its supplement was awaited (form 05)."""
     users.add(
         rt.db, operator("bench"), USER, sorted(r.value for r in STAFF_ROLES), PASSWORD, "Bench"
     )
@@ -137,7 +139,10 @@ def finish(rt: NodeRuntime, data_dir: Path) -> None:
     later = utc_now() + timedelta(days=10)
     reschedule = TransitionRequest(Action.RESCHEDULE, note="Chờ xác minh", due_at=later)
     transition(rt, open_ids[1], reschedule, machine)
-    chosen = {"03": open_ids[0], "04": open_ids[1]}
+    waiting = scalar(rt.db.read(), "SELECT id FROM dossiers WHERE status = 5 LIMIT 1")
+    stop = TransitionRequest(Action.STOP, note="Quá thời hạn bổ sung hồ sơ")
+    transition(rt, str(waiting), stop, machine)
+    chosen = {"03": open_ids[0], "04": open_ids[1], "05": str(waiting)}
     (data_dir / FORM_DOSSIERS).write_text(json.dumps(chosen))
 
 
