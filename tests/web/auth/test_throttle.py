@@ -1,10 +1,9 @@
 """The log-in's slow-down (``accounts.login.Throttle``) and the lock-out's log line.
 
-The throttle counts failures per name typed (not per address: every commune's staff sit
-behind one router), the same for names that exist and names that do not: the first
-``FREE_FAILURES`` cost nothing, then the answer waits 0.5 s, doubling to at most 4 s; a
-successful log-in of that name starts it again. The lock-out after ``MAX_FAILURES`` comes on
-top, in the database.
+The throttle counts failures per name typed (it keeps no client address), the same for
+names that exist and names that do not: the first ``FREE_FAILURES`` cost nothing, then the
+answer waits 0.5 s, doubling to at most 4 s; a successful log-in of that name starts it
+again. The lock-out after ``MAX_FAILURES`` comes on top, in the database.
 """
 
 from __future__ import annotations
