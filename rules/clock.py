@@ -30,7 +30,8 @@ def use_clock(source: Callable[[], datetime] | None) -> None:
     """Read the wall clock through ``source`` (None: the system clock again).
 
     Only the process entry point calls it (``cli/clock_skew.py``), so that end-to-end
-    tests can run a real process whose clock is wrong, as a machine's can be.
+    tests can run a real process whose clock is wrong, as a machine's can be; and tests
+    in process, to run at a chosen time of day (``tests/support/clock.py``).
     """
     global _source
     _source = source or _system_clock

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 
 import msgspec
 import pytest
@@ -13,6 +14,7 @@ from node.runtime import NodeRuntime
 from rules.actor import Role
 from rules.clock import to_utc_iso, utc_now
 from tests.node.helpers import applicant, create
+from tests.support.clock import office_time
 from tests.support.staff_client import StaffClientFactory
 
 
@@ -79,40 +81,82 @@ def _hours_from_now(hours: float) -> str:
     return to_utc_iso(utc_now() + timedelta(hours=hours))
 
 
+WEDNESDAY = 2
+
+
+@pytest.fixture
+def wednesday_10am() -> Iterator[datetime]:
+    """The office clock at the next Wednesday 10:00: "today" and "this week" then hold the
+    same dossiers whatever the hour and the day the test runs (23:45 on a Sunday too)."""
+    with office_time(time(10, 0), WEDNESDAY) as now:
+        yield now
+
+
 def test_filters_mark_and_sort_the_list(
-    staff_client: StaffClientFactory, runtime: NodeRuntime
+    staff_client: StaffClientFactory, runtime: NodeRuntime, wednesday_10am: datetime
 ) -> None:
-    client = staff_client(Role.RECEPTION)
-    late = create(client, applicant=applicant("Quá Hạn"))
-    soon = create(client, applicant=applicant("Sắp Hạn"))
-    later = create(client, applicant=applicant("Còn Lâu"))
-    _aged(runtime, late["id"], statutory_due_at=_hours_from_now(-30))
-    _aged(runtime, soon["id"], statutory_due_at=_hours_from_now(0.5))
-    _aged(runtime, later["id"], provisional_years=[2099])
+    client = staff_client(Role.RECEPTION)  # logs in on the Wednesday clock
+    today = wednesday_10am.replace(hour=0)
+    monday = today - timedelta(days=2)
+    minute = timedelta(minutes=1)
+    # Legal deadlines around each bound: the day and the week are office time, from their
+    # first instant (kept) to the next one's (left out).
+    due = {
+        "last_week": monday - minute,  # Sunday 23:59 before this week
+        "monday": monday + timedelta(hours=12),
+        "today_start": today,
+        "today_noon": today + timedelta(hours=12),
+        "tomorrow": today + timedelta(days=1),
+        "sunday": monday + timedelta(days=7) - minute,
+        "next_week": monday + timedelta(days=7),
+        "later": monday + timedelta(days=40),
+    }
+    made = {name: create(client, applicant=applicant(name)) for name in due}
+    for name, moment in due.items():
+        _aged(runtime, made[name]["id"], statutory_due_at=to_utc_iso(moment))
+    _aged(runtime, made["later"]["id"], provisional_years=[2099])
+    code = {made[name]["code"]: name for name in made}
 
     page = client.get("/dossiers").text
-    assert re.search(rf'<tr class="overdue">\s*<td><a href="/dossiers/{late["id"]}"', page)
-    assert re.search(rf'<tr class="due-soon">\s*<td><a href="/dossiers/{soon["id"]}"', page)
+    marks = {name: _mark(page, made[name]["id"]) for name in made}
+    assert marks == {
+        "last_week": "overdue",
+        "monday": "overdue",
+        "today_start": "overdue",
+        "today_noon": "due-soon",  # by the end of tomorrow
+        "tomorrow": "due-soon",
+        "sunday": "",
+        "next_week": "",
+        "later": "",
+    }
 
     def shown(**params: str) -> list[str]:
         text = client.get("/dossiers", params=params).text
-        found = [c for c in (late["code"], soon["code"], later["code"]) if c in text]
-        return sorted(found, key=text.index)
+        return [code[c] for c in sorted((c for c in code if c in text), key=text.index)]
 
-    assert shown(overdue="1") == [late["code"]]
-    assert shown(due="today") == [soon["code"]]
-    assert soon["code"] in shown(due="week")
-    assert shown(provisional="1") == [later["code"]]
+    assert set(shown(overdue="1")) == {"last_week", "monday", "today_start"}
+    assert set(shown(due="today")) == {"today_start", "today_noon"}
+    assert set(shown(due="week")) == {"monday", "today_start", "today_noon", "tomorrow", "sunday"}
+    assert shown(due="today", overdue="1") == ["today_start"]
+    assert shown(provisional="1") == ["later"]
     assert shown(status="4") == []
-    assert shown(procedure="1.000894") == [later["code"], soon["code"], late["code"]]
-    assert shown(sort="received_asc") == [late["code"], soon["code"], later["code"]]
-    assert shown(sort="due_asc")[:2] == [late["code"], soon["code"]]
+    assert shown(procedure="1.000894") == list(reversed(due))  # newest reception first
+    assert shown(sort="received_asc") == list(due)
+    assert shown(sort="due_asc") == list(due)  # they were made in deadline order
+    assert shown(sort="due_desc") == list(reversed(due))
     kept = client.get("/dossiers", params={"status": "2", "overdue": "1", "sort": "due_asc"})
     assert (
         '<option value="2" selected>' in kept.text
         and 'name="overdue" value="1" checked' in kept.text
     )
     assert '<option value="due_asc" selected>' in kept.text
+
+
+def _mark(page: str, dossier_id: str) -> str:
+    """The class of the list row that links to the dossier ("" for a plain row)."""
+    found = re.search(rf'<tr(?: class="([a-z-]+)")?>\s*<td><a href="/dossiers/{dossier_id}"', page)
+    assert found, f"no row of {dossier_id} on the page"
+    return found.group(1) or ""
 
 
 @pytest.mark.parametrize(

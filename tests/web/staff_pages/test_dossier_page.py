@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 from litestar.testing import TestClient
+from PIL import Image
 
 from node.runtime import NodeRuntime, open_node
 from rules.actor import Actor, Role
@@ -172,6 +174,42 @@ def test_a_pdf_upload_is_shown_inline_with_strict_headers(
     assert "default-src 'none'" in shown.headers["content-security-policy"]
     download = client.get(url, params={"download": "1"})
     assert download.headers["content-disposition"].startswith("attachment")
+
+
+def _image(kind: str) -> bytes:
+    """A real 3x2 picture of ``kind`` (PNG, JPEG), as a phone or scanner writes one."""
+    out = io.BytesIO()
+    Image.new("RGB", (3, 2), (200, 30, 30)).save(out, format=kind)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("kind", "mime"), [("PNG", "image/png"), ("JPEG", "image/jpeg")])
+def test_an_image_upload_is_shown_inline_with_strict_headers(
+    staff_client: StaffClientFactory, kind: str, mime: str
+) -> None:
+    client = staff_client()
+    d = create(client)
+    content = _image(kind)
+    # A name that is markup: the page shows it as text, in the alt text too.
+    uploaded = _upload(client, d["id"], "<img src=x onerror=alert(1)>.bin", content)
+    assert uploaded.status_code == 303
+    page = client.get(uploaded.headers["location"]).text
+    url = _doc_url(page)
+    assert f'<img class="viewer" src="{url}" alt="&lt;img src=x onerror=alert(1)&gt;.bin"' in page
+    assert f'<iframe class="viewer" src="{url}"' not in page
+    assert "<img src=x" not in page
+    assert "Không xem trực tiếp được loại tệp này" not in page
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown.content == content
+    assert shown.headers["content-type"] == mime  # sniffed, whatever the name and the part said
+    assert shown.headers["x-content-type-options"] == "nosniff"
+    assert shown.headers["content-disposition"].startswith("inline")
+    assert "default-src 'none'" in shown.headers["content-security-policy"]
+    assert "script-src" not in shown.headers["content-security-policy"]
+    assert shown.headers["cache-control"] == "private, no-store"
+    download = client.get(url, params={"download": "1"})
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.content == content
 
 
 def test_a_file_of_another_type_is_only_downloaded(staff_client: StaffClientFactory) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from datetime import time
+
+import pytest
 
 from rules.actor import Role
 from rules.clock import OFFICE_TZ, utc_now
 from tests.node.helpers import act, create
+from tests.support.clock import office_time
 from tests.support.staff_client import StaffClientFactory
 
 
@@ -16,8 +21,15 @@ def _this_month() -> str:
     return f"{now.year:04d}-{now.month:02d}"
 
 
+@pytest.fixture
+def mid_morning() -> Iterator[None]:
+    """10:00 office time: no month ends between receiving the dossiers and reading them."""
+    with office_time(time(10, 0)):
+        yield
+
+
 def test_the_page_shows_charts_and_the_table_of_the_same_figures(
-    staff_client: StaffClientFactory,
+    staff_client: StaffClientFactory, mid_morning: None
 ) -> None:
     client = staff_client(Role.RECEPTION, Role.PROCESSING, Role.LEADER)
     for _ in range(3):

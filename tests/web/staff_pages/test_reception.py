@@ -3,6 +3,7 @@ what and where in Vietnamese, keeps what was typed, and writes nothing."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from rules.actor import Role
 from rules.clock import utc_now
 from rules.errors import DossierError
 from tests.node.helpers import PROCEDURE, counts
+from tests.support.clock import office_time
 from tests.support.staff_client import StaffClientFactory, form_token
 from web.page_kit.rendering import local_datetime
 
@@ -61,9 +63,12 @@ def test_procedure_suggestions_ignore_accents(staff_client: StaffClientFactory) 
 def test_the_appointment_is_shown_before_saving(
     staff_client: StaffClientFactory, runtime: NodeRuntime
 ) -> None:
-    client = staff_client(Role.RECEPTION)
-    details = client.get("/dossiers/new/details", params={"procedure_code": PROCEDURE})
-    expected = preview_due(runtime, PROCEDURE, "in_person", utc_now()).appointment.due_at
+    # At 10:00 office time the page's moment and the test's fall on the same side of
+    # closing time and of midnight, which move the appointment a day.
+    with office_time(time(10, 0)):
+        client = staff_client(Role.RECEPTION)
+        details = client.get("/dossiers/new/details", params={"procedure_code": PROCEDURE})
+        expected = preview_due(runtime, PROCEDURE, "in_person", utc_now()).appointment.due_at
     assert details.status_code == 200
     assert f"<strong>{local_datetime(expected)}</strong>" in details.text
     assert "Tờ khai đăng ký kết hôn theo mẫu" in details.text  # the checklist
