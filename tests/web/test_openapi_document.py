@@ -33,8 +33,8 @@ def test_every_operation_documents_its_errors_with_the_error_body(client: Client
     # 503: the node's clock known off (reception and a step record a time); 507: a full disk.
     expected = {
         ("get", "/api/v1/dossiers/{dossier_id}"): {"400", "401", "403", "404", "500"},
-        ("get", "/api/v1/procedures"): {"400", "401", "500"},
-        ("get", "/api/v1/sync/status"): {"401", "500"},
+        ("get", "/api/v1/procedures"): {"400", "401", "403", "500"},
+        ("get", "/api/v1/sync/status"): {"401", "403", "500"},
         ("post", "/api/v1/dossiers"): {"400", "401", "403", "413", "500", "503", "507"},
         ("post", "/api/v1/dossiers/{dossier_id}/transitions"): {
             *("400", "401", "403", "404", "409", "413", "500", "503", "507")

@@ -38,6 +38,7 @@ from litestar.types import (
 
 from accounts import sessions, tokens
 from accounts.users import User
+from rules.permissions import Forbidden, Permission, may
 from storage.faults import is_disk_full
 from web.auth import csrf
 from web.auth.home import AccountsHome
@@ -152,8 +153,23 @@ async def _bookkeeping(touch: Callable[..., None], *args: object) -> None:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, accounts_home: AccountsHome) -> None:
+    """Who is calling (a session cookie or an API token), and whether the site lets them in.
+
+    ``site_permission``: what an account must hold to reach any route of this site but the
+    public ones and its own (log-out, language): at a node a staff role, at the city a city
+    role. Checked here, once per request, rather than by a Litestar guard, which costs a copy
+    of the route handler per request (and a worker thread for a plain function); each
+    service still checks its own operation.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        accounts_home: AccountsHome,
+        site_permission: Permission | None = None,
+    ) -> None:
         self.app = app
+        self.site_permission = site_permission
         self.db = accounts_home.accounts_db
         auth = accounts_home.auth_settings
         self.limits = sessions.Limits(
@@ -215,7 +231,23 @@ class AuthMiddleware:
             else:
                 await redirect_to_login(send, scope)
             return
-        state["actor"] = caller.user.actor()
+        actor = caller.user.actor()
+        if (
+            self.site_permission is not None
+            and not public
+            and not is_own_account(scope)
+            and not may(actor, self.site_permission)
+        ):
+            log.warning("site_refused user=%r path=%r", caller.user.id, scope["path"])
+            await refuse(
+                send,
+                scope,
+                403,
+                str(Forbidden(actor, self.site_permission)),
+                "Tài khoản này không có quyền dùng trang này.",
+            )
+            return
+        state["actor"] = actor
         state["user"] = caller.user
         state["lang"] = caller.user.language
         state["csrf_token"] = caller.csrf_token

@@ -7,9 +7,10 @@ so a refused transition is 409 and a bad field is 400 with its name, as on the n
 full disk under the SQLite store is 507 (the PostgreSQL store's faults are 503).
 
 Access: nothing answers anonymously but ``/healthz``, ``/login``, ``/static/`` and the
-handlers declared ``opt={"public": True}``; every other route needs a city role
-(``view_city_guard``), writes their own operation, and a commune-viewer's reads are limited
-to its node by ``central.scope`` (another node's answers 404, as a missing one does).
+handlers declared ``opt={"public": True}``; every other route needs a city role (the
+``site_permission`` of ``web.auth.middleware.AuthMiddleware``), writes their own operation,
+and a commune-viewer's reads are limited to its node by ``central.scope`` (another node's
+answers 404, as a missing one does).
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
 from web.auth.routes import AUTH_TEMPLATES, expire_sessions
 from web.auth.security_headers import add_security_headers
-from web.city_api.access import view_city_guard
 from web.city_api.ratings import RatingsController
 from web.city_api.views import CentralDossierOut, CentralDossierPage, NodeOut, node_out, with_node
 from web.city_pages.navigation import CITY_BRAND, CITY_NAV
@@ -325,9 +325,10 @@ def create_central_app(
         ),
         middleware=[
             DefineMiddleware(RequestMetricsMiddleware, metrics=HttpMetrics(registry)),
-            DefineMiddleware(AuthMiddleware, accounts_home=runtime),
+            DefineMiddleware(
+                AuthMiddleware, accounts_home=runtime, site_permission=Operation.VIEW_CITY
+            ),
         ],
-        guards=[view_city_guard],
         dependencies={
             "central": Provide(provide_central, sync_to_thread=False),
             "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),

@@ -50,8 +50,9 @@ _CLOCK_OFF = (
 
 def errors(*statuses: int, public: bool = False) -> dict[int, ResponseSpec]:
     """The ``responses`` of a handler: these statuses and a 500, each with the error body;
-    and 401 unless ``public`` (the log-in door refuses an anonymous call to any other)."""
-    return _specs({*statuses, 500} if public else {*statuses, 401, 500}, _WHY)
+    and unless ``public``, 401 and 403: the log-in door refuses an anonymous call to any
+    other route, and an account holding no role of the site (web.auth.middleware)."""
+    return _specs({*statuses, 500} if public else {*statuses, 401, 403, 500}, _WHY)
 
 
 def writes(*statuses: int, clock: bool = False) -> dict[int, ResponseSpec]:

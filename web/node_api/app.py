@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from node.public_lookup import NodeProgressSource
 from node.runtime import NodeRuntime
+from rules.permissions import Operation
 from web.auth.api_security import security_schemes
 from web.auth.home import AccountsHome
 from web.auth.middleware import AuthMiddleware
@@ -27,7 +28,6 @@ from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
 from web.json_api.identity import ACTOR_DEPENDENCY
-from web.node_api.access import staff_guard
 from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
@@ -80,9 +80,13 @@ def create_app(
         # Every request is counted (the refused ones too); then the auth middleware.
         middleware=[
             DefineMiddleware(RequestMetricsMiddleware, metrics=http_metrics, faults=runtime.faults),
-            DefineMiddleware(AuthMiddleware, accounts_home=runtime),
+            DefineMiddleware(
+                AuthMiddleware,
+                accounts_home=runtime,
+                # Every staff role reads dossiers: what working at the counter means.
+                site_permission=Operation.READ_DOSSIERS,
+            ),
         ],
-        guards=[staff_guard],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),

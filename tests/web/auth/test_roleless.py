@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from litestar import Litestar
-from litestar.testing import TestClient
 
 from node.runtime import NodeRuntime
 from rules.actor import Role

@@ -8,10 +8,10 @@ Two kinds of text fill the fields: ``spaced`` Vietnamese words (every tone mark 
 vowel, đ; names in small letters and in capitals), and ``unbroken`` single words as long as a
 field allows, which a browser cannot wrap at a space. After a fixed start (every letter
 once), the words or letters are drawn at random from a seeded generator: the same text on
-every run, which nobody chose. The catalog entry of each is made for the test: the catalog sets no limit
-on a procedure's name (only the event's 256 KiB), so its name is ``PROCEDURE_NAME_CHARS``
-long, about the longest national procedure names; its components are as many and as long
-as a dossier may carry.
+every run, which nobody chose. The catalog entry of each is made for the test: the catalog
+sets no limit on a procedure's name (only the event's 256 KiB), so its name is
+``PROCEDURE_NAME_CHARS`` long, about the longest national procedure names; its components
+are as many and as long as a dossier may carry.
 """
 
 from __future__ import annotations
