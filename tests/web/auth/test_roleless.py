@@ -9,6 +9,7 @@ import re
 
 import pytest
 from litestar import Litestar
+from litestar.testing import TestClient
 
 from node.runtime import NodeRuntime
 from rules.actor import Role
@@ -29,12 +30,20 @@ def _get_routes(app: Litestar) -> list[str]:
     )
 
 
+def signed_in_as(
+    staff_client: StaffClientFactory, runtime: NodeRuntime, user: str, roles: str
+) -> TestClient[Litestar]:
+    """A browser signed in as ``user``, whose roles column is then set by hand to ``roles``."""
+    client = staff_client(Role.RECEPTION, user=user)
+    with runtime.db.write() as conn:
+        conn.execute("UPDATE users SET roles = ? WHERE id = ?", (roles, user))
+    return client
+
+
 def test_an_account_without_a_staff_role_reads_nothing(
     staff_client: StaffClientFactory, runtime: NodeRuntime
 ) -> None:
-    client = staff_client(Role.RECEPTION, user="khong-vai-tro")
-    with runtime.db.write() as conn:
-        conn.execute("UPDATE users SET roles = 'viewer' WHERE id = 'khong-vai-tro'")
+    client = signed_in_as(staff_client, runtime, "khong-vai-tro", "viewer")
     answered = {}
     for path in _get_routes(create_app(runtime)):
         url = re.sub(r"\{[^}]+\}", "x1", path)
@@ -47,9 +56,7 @@ def test_an_account_without_a_staff_role_reads_nothing(
 def test_an_account_without_a_staff_role_may_still_log_out(
     staff_client: StaffClientFactory, runtime: NodeRuntime
 ) -> None:
-    client = staff_client(Role.RECEPTION, user="khong-vai-tro")
-    with runtime.db.write() as conn:
-        conn.execute("UPDATE users SET roles = 'viewer' WHERE id = 'khong-vai-tro'")
+    client = signed_in_as(staff_client, runtime, "khong-vai-tro", "viewer")
     assert client.get("/dossiers", follow_redirects=False).status_code == 403
     assert client.post("/logout", follow_redirects=False).status_code == 303
     assert client.get("/dossiers", follow_redirects=False).status_code == 303  # to /login
@@ -60,9 +67,7 @@ def test_a_role_this_version_does_not_know_grants_nothing_and_breaks_nothing(
 ) -> None:
     """A hand-edited roles column: the unknown name is ignored (logged), the known ones work;
     before, every request of that account was a 500."""
-    client = staff_client(Role.RECEPTION, user="vai-la")
-    with runtime.db.write() as conn:
-        conn.execute("UPDATE users SET roles = 'reception superuser' WHERE id = 'vai-la'")
+    client = signed_in_as(staff_client, runtime, "vai-la", "reception superuser")
     assert client.get("/dossiers", follow_redirects=False).status_code == 200
     assert client.get("/admin/accounts", follow_redirects=False).status_code == 403
     assert "account_unknown_role" in caplog.text and "superuser" in caplog.text
