@@ -1,9 +1,11 @@
 """The README's screenshots (run through ``scripts/screenshots``): ``docs/screenshots/*.png``.
 
 A throw-away node in a temporary folder gets what ``motcua demo`` gives a first look (the
-sample catalog, the holidays, the sample dossiers, one account per role), one unfiled scan
-taken by the real ingest (only when the scans are shot), and a broker address nobody answers
-yet (so the sync page shows events waiting). ``motcua serve`` serves it; Debian's Chromium
+sample catalog, the holidays, the sample dossiers, one account per role), then the steps its
+staff take on three of the dossiers so that forms 03 to 05 apply (``STEPS``: the service
+calls, as the demo account of the role each action needs), one unfiled scan taken by the real
+ingest (only when the scans are shot), and a broker address nobody answers yet (so the sync
+page shows events waiting). ``motcua serve`` serves it; Debian's Chromium
 (never a downloaded browser) logs in through the form and saves each entry of ``SHOTS`` at
 1366x768, the printed forms as Chromium prints them (A4 PDF rendered to PNG). PNGs are
 reduced to a 256-colour palette.
@@ -37,6 +39,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from accounts import users  # noqa: E402
 from cli.demo_accounts import (  # noqa: E402
     CITY_ADMIN,
     CITY_TOKEN_FILE,
@@ -45,10 +48,17 @@ from cli.demo_accounts import (  # noqa: E402
 )
 from cli.demo_cmd import DEMO_AGENCY, DEMO_NODE, SAMPLE_DOSSIERS, seed  # noqa: E402
 from cli.demo_stack import start_broker, start_central, stop_all  # noqa: E402
-from cli.init_cmd import initialise  # noqa: E402
+from cli.init_cmd import SHIPPED_CALENDARS, initialise  # noqa: E402
+from node import dossier_store  # noqa: E402
+from node.dossier_service import transition  # noqa: E402
 from node.runtime import NodeRuntime, open_node  # noqa: E402
+from rules.clock import utc_now  # noqa: E402
+from rules.due_dates import TimeUnit, compute_due  # noqa: E402
+from rules.lifecycle import Action  # noqa: E402
+from rules.transitions import TransitionRequest  # noqa: E402
 from scanner_ingest.service import IngestService  # noqa: E402
 from scanner_ingest.unfiled import list_unfiled  # noqa: E402
+from storage.dossier_rows import DossierFilter  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, log_in  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -63,7 +73,35 @@ OFFICE = {
 RECEIVED = "Trần Thị Mai"  # just received: form 01
 RESOLVED = "Nguyễn Văn Đức"  # started and resolved: a full timeline
 SUPPLEMENT = "Võ Thị Lan"  # a supplement asked: form 02
-assert {RECEIVED, RESOLVED, SUPPLEMENT} <= {row[0] for row in SAMPLE_DOSSIERS}
+REFUSED = "Phạm Thị Hường"  # an online request refused before acceptance: form 03
+LATE = "Đặng Quốc Bảo"  # overdue, given an apology and a new appointment: form 04
+STOPPED = "Lê Hoàng Nam"  # withdrawn at the citizen's request, then stopped: form 05
+assert {RECEIVED, RESOLVED, SUPPLEMENT, REFUSED, LATE, STOPPED} <= {r[0] for r in SAMPLE_DOSSIERS}
+# What the office's staff did after the seed, in order: (applicant, the demo account whose
+# role the action needs, the action, its note: the reason the form prints).
+STEPS = [
+    (
+        REFUSED,
+        "lanhdao",
+        Action.REFUSE,
+        "Ông/Bà thường trú tại tỉnh khác, không thuộc phạm vi giải quyết của xã An Bình. "
+        "Đề nghị Ông/Bà nộp hồ sơ tại Ủy ban nhân dân cấp xã nơi thường trú.",
+    ),
+    (
+        LATE,
+        "lanhdao",
+        Action.RESCHEDULE,
+        "Cần xác minh thông tin trên Giấy báo tử với cơ sở y tế đã cấp; "
+        "đến nay cơ sở y tế chưa có văn bản trả lời.",
+    ),
+    (STOPPED, "tiepnhan", Action.WITHDRAW, "Công dân nộp đơn đề nghị rút hồ sơ tại quầy."),
+    (
+        STOPPED,
+        "lanhdao",
+        Action.STOP,
+        "Ông/Bà có đơn đề nghị rút hồ sơ để nộp lại khi có đủ bản chính giấy tờ cần chứng thực.",
+    ),
+]
 
 
 def dossier_path(page: Page, applicant: str, suffix: str = "") -> str:
@@ -110,6 +148,28 @@ def rating(page: Page) -> None:
     page.locator("#comment").fill("Cán bộ hướng dẫn tận tình, trả kết quả đúng hẹn.")
 
 
+def admin_preview(page: Page) -> None:
+    """The last shipped calendar (next year's) uploaded with the one entry its own comment
+    says to uncomment once the day is law (Ngày Văn hóa Việt Nam, 24/11): the preview shows
+    that day added. Never confirmed, so nothing is imported."""
+    shipped, mark = SHIPPED_CALENDARS[-1], "# Uncomment only once"
+    head, found, tail = shipped.read_text(encoding="utf-8").partition(mark)
+    entry = "\n".join(line.removeprefix("# ") for line in tail.splitlines()[1:])
+    if not found or "[[day]]" not in entry:
+        raise SystemExit(f"{shipped} has no commented-out day after {mark!r} to uncomment")
+    page.goto("/admin")
+    form = page.locator("form[action='/admin/import/calendar']")
+    form.locator("input[type=file]").set_input_files(
+        {
+            "name": shipped.name,
+            "mimeType": "application/toml",
+            "buffer": f"{head}{entry}\n".encode(),
+        }
+    )
+    form.get_by_role("button", name="Xem trước thay đổi").click()
+    page.locator("table.diff-added").wait_for()
+
+
 def dossier_english(page: Page) -> None:
     page.goto(dossier_path(page, RESOLVED))
     page.get_by_role("button", name="English").click()
@@ -124,11 +184,15 @@ SHOTS: dict[str, tuple[Callable[[Page], object], bool]] = {
     "dossier": (lambda page: page.goto(dossier_path(page, RESOLVED)), False),
     "form-01": (lambda page: page.goto(dossier_path(page, RECEIVED, "/forms/01")), True),
     "form-02": (lambda page: page.goto(dossier_path(page, SUPPLEMENT, "/forms/02")), True),
+    "form-03": (lambda page: page.goto(dossier_path(page, REFUSED, "/forms/03")), True),
+    "form-04": (lambda page: page.goto(dossier_path(page, LATE, "/forms/04")), True),
+    "form-05": (lambda page: page.goto(dossier_path(page, STOPPED, "/forms/05")), True),
     "scans": (lambda page: page.goto("/scans"), False),
     "scan": (scan, False),
     "sync": (lambda page: page.goto("/sync"), False),
     "indicators": (lambda page: page.goto("/indicators"), False),
     "admin": (lambda page: page.goto("/admin"), False),
+    "admin-preview": (admin_preview, False),
     "accounts": (lambda page: page.goto("/admin/accounts"), False),
     "lookup": (lookup, False),
     "rating": (rating, False),
@@ -161,8 +225,9 @@ def _scan_page(path: Path) -> None:
 
 
 def prepare(data_dir: Path, share: Path, broker: str, with_scan: bool) -> None:
-    """``motcua demo``'s node (seed and accounts), its office named, one unfiled scan (if
-    ``with_scan``); it replicates to ``broker``, which nobody answers until the city starts."""
+    """``motcua demo``'s node (seed and accounts), its office named, the staff's ``STEPS``,
+    one unfiled scan (if ``with_scan``); it replicates to ``broker``, which nobody answers
+    until the city starts."""
     initialise(data_dir, DEMO_AGENCY, DEMO_NODE, sample_catalog=True, broker=broker)
     config = data_dir / "motcua.toml"
     text = config.read_text(encoding="utf-8")
@@ -173,10 +238,27 @@ def prepare(data_dir: Path, share: Path, broker: str, with_scan: bool) -> None:
     try:
         seed(rt)
         create_demo_accounts(rt, data_dir.parent)
+        take_steps(rt)
         if with_scan:
             ingest_scan(rt, share)
     finally:
         rt.close()
+
+
+def take_steps(rt: NodeRuntime) -> None:
+    """``STEPS`` through the dossier service, each as its demo account (whose roles the
+    service checks); a reschedule's new appointment is counted on the node's calendar."""
+    for applicant, user, action, note in STEPS:
+        found, total = dossier_store.query(rt.db.read(), DossierFilter(q=applicant))
+        account = users.find(rt.db.read(), user)
+        if total != 1 or account is None:
+            raise SystemExit(f"need 1 dossier of {applicant!r} ({total} found), account {user!r}")
+        due_at = None
+        if action is Action.RESCHEDULE:  # two working days on, as the office would promise
+            cal = rt.reference.calendar(rt.db.read())
+            due_at = compute_due(cal, utc_now(), 2, TimeUnit.WORKING_DAYS)
+        request = TransitionRequest(action, note=note, due_at=due_at)
+        transition(rt, found[0].id, request, account.actor())
 
 
 def ingest_scan(rt: NodeRuntime, share: Path) -> None:
