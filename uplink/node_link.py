@@ -191,9 +191,7 @@ class NodeLink:
         self.flight.update(now)
         for batch in self._inflight:
             batch.sent.stamp(now)
-        if self.blobs.current is not None:
-            for _, chunk in self.blobs.current.inflight:
-                chunk.stamp(now)
+        self.blobs.stamp(now)
 
     def _send_control(self) -> bool:
         sent = False
