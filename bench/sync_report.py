@@ -172,7 +172,8 @@ def _slow(r: Figures) -> None:
         line(
             "    new dossier while events drain: to the city",
             f"{f['latency_during_events_s']:.2f} s",
-            f"(the events ahead need {f['events_ahead_need_s']:.2f} s)",
+            f"(its {f['events_ahead_bytes']:,} bytes need {f['events_ahead_need_s']:.2f} s"
+            f" + one round trip {f['round_trip_s']:.3f} s)",
         )
         line(
             "    new dossier while the file drains: to the city",

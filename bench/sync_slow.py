@@ -5,7 +5,14 @@ Per link it reports how long the drain took against the time its bytes need, how
 duplicate events the city counted (the restarted receiver's own counter: everything it got
 twice after the loss), and how long a dossier created during the drain took to reach the
 city: once while events still drain (it waits behind them: compared with the time the
-events ahead of it need) and once while a file drains (it should pass the file).
+link needs for the bytes ahead of it, plus the link's measured round trip) and once while
+a file drains (it should pass the file).
+
+"The bytes ahead" are the yardstick of ``tests/e2e/test_slow_link_loss.py``: the events
+pending below the new one and its own, batched and encoded as the node sends them, with
+their MQTT framing (``tests/support/wire_bytes.py``); file bytes are not counted, the
+events lane goes first. The round trip is the node's own measure (``motcua sync status``),
+read as the dossier is received.
 """
 
 from __future__ import annotations
@@ -31,9 +38,11 @@ from node.dossier_service import receive
 from node.runtime import NodeRuntime, open_node
 from rules.permissions import seeding_machine
 from tests.support.mosquitto import Mosquitto
-from tests.support.replication import REQUEST, Central, add_dossiers, make_node
+from tests.support.replication import REQUEST, Central, add_dossiers, make_node, wait_subscribed
 from tests.support.wait import wait_until
+from tests.support.wire_bytes import events_wire_bytes
 from uplink import outbox
+from uplink.status import status
 
 Figures = dict[str, Any]
 BYTES_PER_DOSSIER = 900  # two events as they cross the link (measured: 820-900 B)
@@ -51,24 +60,20 @@ def _wait_seq(central: Central, node_id: str, seq: int, timeout: float) -> float
 
 def _restart(central: Central) -> Central:
     """Another receiver process on the same city data, once its subscription is up."""
-    restarted = central.another().start()
-
-    def subscribed() -> bool:
-        try:
-            mqtt_state = httpx.get(f"{restarted.url}/healthz", timeout=1).json().get("mqtt")
-        except (httpx.HTTPError, ValueError):
-            return False
-        return bool(mqtt_state and mqtt_state.get("subscribed"))
-
-    wait_until(subscribed, timeout=30, interval=0.05, what="the restarted city's subscription")
-    return restarted
+    return wait_subscribed(central.another().start())
 
 
-def _new_dossier(rt: NodeRuntime, node_id: str) -> tuple[int, int, float]:
-    """Receive one dossier now: (its last seq, bytes pending before it, when)."""
-    pending = outbox.pending_event_stats(rt.db.read(), node_id)[1]
+def _new_dossier(rt: NodeRuntime, node_id: str, rate: int) -> tuple[int, int, float, float]:
+    """Receive one dossier now: (its seq, wire bytes up to it from the acked mark, the
+    link's round trip then (nan: not measured), when it was received)."""
+    round_trip = status(rt).round_trip_seconds
+    acked = outbox.acked_upto(rt.db.read(), node_id)
     receive(rt, REQUEST, seeding_machine("bench"))
-    return event_log.head_seq(rt.db.read(), node_id), pending, time.monotonic()
+    received_at = time.monotonic()
+    seq = event_log.head_seq(rt.db.read(), node_id)
+    batch = rt.config.sync.batch_events
+    ahead = events_wire_bytes(rt.db.read(), node_id, acked, seq, batch, rate)
+    return seq, ahead, float("nan") if round_trip is None else round_trip, received_at
 
 
 def one_link(work: Path, broker: Mosquitto, args: argparse.Namespace, rate: int) -> Figures:
@@ -94,9 +99,9 @@ def one_link(work: Path, broker: Mosquitto, args: argparse.Namespace, rate: int)
                 central.proc.kill()  # the loss: what reaches the broker now goes nowhere
                 central = _restart(central)
                 _wait_seq(central, node_id, head * 3 // 5, timeout)
-                seq_a, ahead_a, t_a = _new_dossier(rt, node_id)
+                seq_a, ahead_a, round_trip, t_a = _new_dossier(rt, node_id, rate)
                 latency_a = _wait_seq(central, node_id, seq_a, timeout) - t_a
-                seq_b, _, t_b = _new_dossier(rt, node_id)
+                seq_b, _, _, t_b = _new_dossier(rt, node_id, rate)
                 file_done_first = central_holds_file(central, sha256, size)
                 latency_b = _wait_seq(central, node_id, seq_b, timeout) - t_b
                 wait_until(
@@ -127,7 +132,9 @@ def one_link(work: Path, broker: Mosquitto, args: argparse.Namespace, rate: int)
         "window_events": int(args.sync_settings.get("batch_events", 500))
         * int(args.sync_settings.get("window_batches", 8)),
         "latency_during_events_s": round(latency_a, 2),
+        "events_ahead_bytes": ahead_a,
         "events_ahead_need_s": round(ahead_a / rate, 2),
+        "round_trip_s": round(round_trip, 3),
         "latency_during_file_s": round(latency_b, 2),
         "file_done_before_it": file_done_first,
     }

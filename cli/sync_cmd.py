@@ -60,6 +60,8 @@ def status_cmd(data_dir: Path, as_json: bool) -> None:
         click.echo(f"lane {name}: {lane.pending} pending, {lane.bytes} bytes{age}")
     click.echo(f"last ack: {s.last_ack_at or 'never'}")
     click.echo(f"throughput: {s.throughput_bytes_per_s:.0f} bytes/s")
+    if s.round_trip_seconds is not None:
+        click.echo(f"round trip: {s.round_trip_seconds:.3f} s (broker to the city's answer)")
     if s.clock is not None:
         click.echo(f"clock: {clock_line(s.clock)}")
     # Every alarm raised, the most serious last (``alarm``): a damaged file must still show

@@ -17,8 +17,9 @@ EVENT_FORMAT = 1
 #: Largest encoded body an event may have. Every event must fit one replication message
 #: (4 MiB) with room for others, and a slow uplink should carry it in seconds (256 KiB
 #: is one file chunk): a larger event (a 5 MiB catalog component) would stop every event
-#: behind it. Real bodies are a few KiB, the largest request the API admits about 80 KiB
-#: (100 components of 200 characters); files travel as documents, never in an event.
+#: behind it. Real bodies are a few KiB, the largest request the API admits 130 KB (100
+#: components of 200 characters, each escaped to 6 bytes of JSON: derived from the request
+#: Structs in tests/node/test_api_event_size.py); files travel as documents, never in an event.
 MAX_EVENT_BODY_BYTES = 256 * 1024
 
 

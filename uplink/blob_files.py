@@ -22,7 +22,7 @@ class BlobTransfer:
     offset: int | None = None  # None until the city told us where to resume
     sent_upto: int = 0  # next byte to send
     inflight: deque[tuple[int, Sent]] = field(default_factory=deque)  # (offset, its message)
-    offered_at: float = 0.0
+    offer: Sent | None = None  # the last offer, None: offer at once
     unanswered: int = 0  # offers of this file the city has not answered
     first_unanswered_at: float = 0.0
 

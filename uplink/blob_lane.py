@@ -76,13 +76,16 @@ class BlobLane:
             if blob is None:
                 return False
         if blob.offset is None:
-            if now - blob.offered_at > self.settings.ack_timeout_seconds:
+            # Timed as batches and chunks are, from when the broker had it: an offer queued
+            # behind a second of data on a slow link is not unanswered, and offering again
+            # would only queue a copy (three such and the file stepped aside for a minute).
+            if blob.offer is None or blob.offer.expired(self.ack_timer.rto, now):
                 alive = city_answered_at > blob.first_unanswered_at
                 if blob.unanswered >= UNANSWERED_OFFERS and alive:
                     self._defer(blob, f"{blob.unanswered} offers unanswered")
                     return False
-                self._publish(Lane.BLOBS, wire.ChunkOffer(self.rt.node_id, blob.sha256, blob.size))
-                blob.offered_at = now
+                offer = wire.ChunkOffer(self.rt.node_id, blob.sha256, blob.size)
+                blob.offer = self._publish(Lane.BLOBS, offer)
                 if blob.unanswered == 0:
                     blob.first_unanswered_at = now
                 blob.unanswered += 1
@@ -90,7 +93,7 @@ class BlobLane:
             return False
         if blob.inflight and blob.inflight[0][1].expired(self.ack_timer.rto, now):
             blob.offset, blob.inflight = None, deque()  # ask again where to resume
-            blob.offered_at = 0.0
+            blob.offer = None
             return False
         sent = False
         # Chunks no longer than what the link carries in about a second, so an ack or a new
@@ -113,6 +116,15 @@ class BlobLane:
             blob.sent_upto += len(data)
             sent = True
         return sent
+
+    def stamp(self, now: float) -> None:
+        """Note what the broker now holds of the current file: its timers start then."""
+        if self.current is None:
+            return
+        if self.current.offer is not None:
+            self.current.offer.stamp(now)
+        for _, chunk in self.current.inflight:
+            chunk.stamp(now)
 
     def _next(self, now: float) -> BlobTransfer | None:
         """The oldest pending file not stepping aside, whose local copy is whole."""

@@ -1,8 +1,9 @@
 """The sync process's view of its link, kept in ``sync_link`` for status readers.
 
 ``motcua sync status`` and the API may run in another process than the link, so the
-link writes what only it knows (connected, since when, last error, throughput, last
-progress) every couple of seconds; everything else is derived from the database.
+link writes what only it knows (connected, since when, last error, throughput, the round
+trip to the city's answer, last progress) every couple of seconds; everything else is
+derived from the database.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ import time
 
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
+from uplink.flow import AckTimer
 
 WRITE_EVERY_SECONDS = 2.0
 log = logging.getLogger("motcua.sync.node")
 
 
 class LinkStateWriter:
-    def __init__(self, rt: NodeRuntime) -> None:
+    def __init__(self, rt: NodeRuntime, ack_timer: AckTimer | None = None) -> None:
         self._rt = rt
+        # The link's round-trip measure (its smoothed RTT), shown beside the throughput:
+        # what a new event waits beyond the bytes ahead of it (see uplink/flow.py).
+        self._ack_timer = ack_timer
         self._written_at = 0.0
         self._window_start = time.monotonic()
         self._window_bytes = 0
@@ -80,6 +85,9 @@ class LinkStateWriter:
             "throughput_bytes_per_s": f"{self.throughput:.0f}",
             "updated_at": to_utc_iso(utc_now()),
         }
+        if self._ack_timer is not None:  # "" until measured: not an earlier process's figure
+            srtt = self._ack_timer.srtt
+            values["round_trip_seconds"] = "" if srtt is None else f"{srtt:.3f}"
         if since is not None:
             values["connected_since"] = since
         if self._progress_at is not None:

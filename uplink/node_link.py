@@ -70,7 +70,8 @@ class NodeLink:
         self.heartbeat = Heartbeat()  # read by the service watchdog (systemd)
         self.bucket = paced_bucket(settings, self.heartbeat)
         self.started_at = started_at
-        self.state = LinkStateWriter(rt)
+        self.ack_timer = AckTimer(settings.ack_timeout_seconds)
+        self.state = LinkStateWriter(rt, self.ack_timer)
         self.clock = ClockWatch(rt)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,7 +81,6 @@ class NodeLink:
         self._sent_upto = 0  # highest seq ever sent on this connection (to spot resends)
         self.gaps = GapReplies(settings.window_batches)
         self.flight = DataFlight()
-        self.ack_timer = AckTimer(settings.ack_timeout_seconds)
         self.blobs = BlobLane(rt, settings, self.state, self._publish, self.flight, self.ack_timer)
         self._city_answered_at = 0.0  # time.monotonic() of the city's last valid message
         self._diverged_probe_at: float | None = None  # set while the city's log is another
@@ -191,9 +191,7 @@ class NodeLink:
         self.flight.update(now)
         for batch in self._inflight:
             batch.sent.stamp(now)
-        if self.blobs.current is not None:
-            for _, chunk in self.blobs.current.inflight:
-                chunk.stamp(now)
+        self.blobs.stamp(now)
 
     def _send_control(self) -> bool:
         sent = False

@@ -44,6 +44,9 @@ class SyncStatus(msgspec.Struct, frozen=True):
     state_updated_at: str | None
     clock: ClockCheck | None = None  # this clock against the city's (rules/clock_offset.py)
     alarms: list[str] = msgspec.field(default_factory=list)  # every alarm raised now
+    # The city's answer to a batch, from when the broker had it (the link's smoothed round
+    # trip, RFC 6298 SRTT); None until measured or with no link process running.
+    round_trip_seconds: float | None = None
 
 
 def _age(ts: str | None, now: datetime) -> float | None:
@@ -103,4 +106,9 @@ def status(rt: NodeRuntime, now: datetime | None = None) -> SyncStatus:
         state_updated_at=to_local_iso(updated),
         clock=clock,
         alarms=alarms,
+        round_trip_seconds=_seconds(link.get("round_trip_seconds")) if fresh else None,
     )
+
+
+def _seconds(text: str | None) -> float | None:
+    return float(text) if text else None

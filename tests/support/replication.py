@@ -136,6 +136,21 @@ class Central:
         return self
 
 
+def wait_subscribed(central: Central, timeout: float = 30) -> Central:
+    """Wait until the city's receiver holds its MQTT subscription (its ``/healthz``): only
+    then does what reaches the broker reach the city."""
+
+    def subscribed() -> bool:
+        try:
+            mqtt_state = httpx.get(f"{central.url}/healthz", timeout=1).json().get("mqtt")
+        except (httpx.HTTPError, ValueError):
+            return False
+        return bool(mqtt_state and mqtt_state.get("subscribed"))
+
+    wait_until(subscribed, timeout=timeout, interval=0.05, what="the city's subscription")
+    return central
+
+
 def make_central(root: Path, broker_url: str, store_url: str = "") -> Central:
     data_dir = root / "central"
     args = ["central", "init", "--data-dir", str(data_dir), "--broker", broker_url]
