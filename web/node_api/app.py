@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from litestar import Litestar
-from litestar.di import Provide
+from litestar import Litestar, Request
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from prometheus_client import CollectorRegistry
 
 from node.public_lookup import NodeProgressSource
 from node.runtime import NodeRuntime
+from rules.actor import Actor
 from rules.permissions import Operation
 from web.auth.api_security import security_schemes
 from web.auth.home import AccountsHome
@@ -27,7 +29,7 @@ from web.health.node_metrics import NodeCollector
 from web.json_api.allow import complete_allow_header
 from web.json_api.api_docs import docs_assets, openapi_config
 from web.json_api.errors import FAULTS_STATE_KEY, HANDLERS
-from web.json_api.identity import ACTOR_DEPENDENCY
+from web.json_api.identity import authenticated_actor
 from web.node_api.dossiers import DossierController
 from web.node_api.ingest import IngestController
 from web.node_api.reference import ReferenceController, healthz
@@ -53,6 +55,12 @@ def create_app(
 
     def provide_runtime() -> NodeRuntime:
         return runtime
+
+    def provide_actor(
+        request: Request[Any, Any, Any], runtime: NamedDependency[NodeRuntime]
+    ) -> Actor:
+        # Takes the runtime only to be resolved after it (web.json_api.identity).
+        return authenticated_actor(request)
 
     def provide_accounts_home() -> AccountsHome:  # Litestar wants one provider per key
         return runtime
@@ -90,7 +98,7 @@ def create_app(
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "accounts_home": Provide(provide_accounts_home, sync_to_thread=False),
-            **ACTOR_DEPENDENCY,
+            "actor": Provide(provide_actor, sync_to_thread=False),
             **public_dependencies(NodeProgressSource(runtime), runtime.config.lookup),
         },
         # JSON under /api/; a failed page answers a page with the same status.
