@@ -20,8 +20,8 @@ from central.runtime import CentralRuntime
 from central.sql_store import SqlCentralStore
 from central.sql_tables import save_dossiers
 from node.indicator_months import default_range
-from rules.clock import utc_now
 from rules.actor import Role
+from rules.clock import utc_now
 from sync import wire
 from tests.central.test_board_queries import SOUTH_IDS
 from tests.rules.test_indicators import FIXTURE
