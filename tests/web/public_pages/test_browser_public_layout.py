@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, FloatRect, Page
 
 from tests.node.helpers import create_body
 from tests.support.live_node import LiveNode
@@ -25,7 +25,7 @@ _HIDDEN_TEXT = """(el) => {
 }"""
 
 
-def _box(page: Page, selector: str) -> dict[str, float]:
+def _box(page: Page, selector: str) -> FloatRect:
     box = page.locator(selector).bounding_box()
     assert box is not None, f"{selector} is not laid out"
     return box

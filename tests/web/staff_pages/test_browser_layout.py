@@ -4,7 +4,7 @@ card above it."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from playwright.sync_api import FloatRect, Page
 
 from rules.actor import Role
 from tests.support.browser import StaffBrowserFactory
@@ -24,7 +24,7 @@ _ROW_CELLS = """(table) => [...table.querySelectorAll('tbody tr')].map(row => {
 })"""
 
 
-def _box(page: Page, selector: str) -> dict[str, float]:
+def _box(page: Page, selector: str) -> FloatRect:
     box = page.locator(selector).bounding_box()
     assert box is not None, f"{selector} is not laid out"
     return box
