@@ -25,37 +25,64 @@ from storage.db import DatabaseError
 DEMO_AGENCY = "000.00.15.H42"
 DEMO_NODE = "demo-xa-1"
 
-# (name, identity number, procedure, channel, days ago, actions taken since)
-SAMPLE_DOSSIERS = [
-    ("Nguyễn Văn Đức", "001099012345", "1.000894", "in_person", 9, ["start", "resolve"]),
+# A step the office took on a sample dossier: the action, how many hours after reception
+# (the seed dates each step then, as a step entered after the fact), the officer's note.
+Step = tuple[str, int, str]
+# (name, identity number, procedure, channel, received how many days ago, steps since)
+SAMPLE_DOSSIERS: list[tuple[str, str, str, str, int, list[Step]]] = [
+    (
+        "Nguyễn Văn Đức", "001099012345", "1.000894", "in_person", 9,
+        [
+            ("start", 2, "Chuyển công chức tư pháp - hộ tịch kiểm tra hồ sơ."),
+            ("resolve", 50, "Hai bên đủ điều kiện kết hôn; đã trình ký Giấy chứng nhận kết hôn."),
+        ],
+    ),
     ("Trần Thị Mai", "001199023456", "1.001193", "in_person", 0, []),
-    ("Lê Hoàng Nam", "079203001234", "2.000815", "in_person", 1, ["start"]),
+    (
+        "Lê Hoàng Nam", "079203001234", "2.000815", "in_person", 1,
+        [("start", 1, "Chuyển bộ phận chứng thực đối chiếu bản chính.")],
+    ),
     ("Phạm Thị Hường", "036185004321", "1.004873", "online", 0, []),
-    ("Đặng Quốc Bảo", "001087009876", "1.000656", "post", 12, ["start"]),
-    ("Võ Thị Lan", "045190003333", "1.004837", "in_person", 3, ["start", "request_supplement"]),
-]
+    (
+        "Đặng Quốc Bảo", "001087009876", "1.000656", "post", 12,
+        [("start", 3, "Chuyển công chức tư pháp - hộ tịch; cần xác minh Giấy báo tử.")],
+    ),
+    (
+        "Võ Thị Lan", "045190003333", "1.004837", "in_person", 3,
+        [
+            ("start", 1, "Chuyển công chức tư pháp - hộ tịch kiểm tra hồ sơ."),
+            (
+                "request_supplement", 26,
+                "1. Bản sao giấy khai sinh của người được giám hộ có chứng thực.\n"
+                "2. Văn bản cử người giám hộ có chữ ký của người cử và người được cử.",
+            ),
+        ],
+    ),
+]  # fmt: skip
+ADDRESS = "Thôn Bình Minh, xã An Bình"
 
 
 def seed(rt: NodeRuntime) -> int:
+    """The sample dossiers, each received the days ago it says with the components its
+    procedure lists, then its steps, each dated when it was taken (never after now)."""
     now = utc_now()
-    for name, id_number, procedure, channel, days_ago, actions in SAMPLE_DOSSIERS:
+    machine = seeding_machine("demo")
+    for name, id_number, code, channel, days_ago, steps in SAMPLE_DOSSIERS:
+        procedure = rt.reference.procedure(rt.db.read(), code)
+        received_at = now - timedelta(days=days_ago)
         req = ReceiveRequest(
-            procedure_code=procedure,
+            procedure_code=code,
             applicant=PersonIn(
-                full_name=name, id_number=id_number, phone="0912345678", address="Xã mẫu, tỉnh mẫu"
+                full_name=name, id_number=id_number, phone="0912345678", address=ADDRESS
             ),
             channel=channel,  # type: ignore[arg-type]
-            components=["Tờ khai theo mẫu"],
-            received_at=now - timedelta(days=days_ago),
+            components=[] if procedure is None else list(procedure.components),
+            received_at=received_at,
         )
-        state = receive(rt, req, seeding_machine("demo"))
-        for action in actions:
-            transition(
-                rt,
-                state.id,
-                TransitionRequest(Action(action), note="dữ liệu mẫu"),
-                seeding_machine("demo"),
-            )
+        state = receive(rt, req, machine)
+        for action, hours, note in steps:
+            at = min(now, received_at + timedelta(hours=hours))
+            transition(rt, state.id, TransitionRequest(Action(action), note=note), machine, at=at)
     return len(SAMPLE_DOSSIERS)
 
 

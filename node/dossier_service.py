@@ -19,7 +19,7 @@ from node.appointments import appointment_for, current_procedure
 from node.clock_estimate import require_sound_clock
 from node.runtime import NodeRuntime
 from rules.actor import Actor
-from rules.clock import OFFICE_TZ, to_utc_iso, utc_now
+from rules.clock import OFFICE_TZ, from_utc_iso, to_utc_iso, utc_now
 from rules.errors import DossierError as DossierError  # re-exported: callers import it here
 from rules.errors import NotFound as NotFound
 from rules.errors import aware_time
@@ -206,16 +206,35 @@ def _load(conn: apsw.Connection, dossier_id: str) -> DossierState:
 
 
 def transition(
-    rt: NodeRuntime, dossier_id: str, req: TransitionRequest, actor: Actor
+    rt: NodeRuntime,
+    dossier_id: str,
+    req: TransitionRequest,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
 ) -> DossierState:
+    """``req`` taken on the dossier now, or at ``at``: a step taken earlier and entered after
+    the fact (the demo's seed; as ``ReceiveRequest.received_at`` is for a paper dossier),
+    never in the future nor before the dossier was submitted. Its clocks count from ``at``,
+    which the event carries as its effective time; the log still records it now (its
+    ``recorded_at`` orders and replicates the log, and is never set back)."""
     require(actor, req.action)
     check_note(req)
     require_sound_clock(rt)  # the step's time, and any new appointment, come from this clock
     now = utc_now()
+    if at is not None:
+        aware_time(at, "at", "2027-02-05T09:30:00+07:00")
+        if at > now:
+            raise DossierError("at is in the future", "at")
+    moment = at or now
 
     def write(conn: apsw.Connection) -> DossierState:
         state = _load(conn, dossier_id)
-        body = decide_transition(state, req, lambda: _calendar(rt, conn), now, to_utc_iso(now))
+        if moment < from_utc_iso(state.submitted_at):
+            raise DossierError("at is before the dossier was submitted", "at")
+        body = decide_transition(
+            state, req, lambda: _calendar(rt, conn), moment, to_utc_iso(moment)
+        )
         return _commit_event(rt, conn, state, body, actor)[0]
 
     return rt.db.submit(write)

@@ -41,11 +41,23 @@ class ImportRefused(DossierError):
     """The file cannot be imported; ``field`` says why: file_empty, file_too_large, file_invalid."""
 
 
+class Entry(msgspec.Struct, frozen=True):
+    """An entry as the preview shows it. The machine words stay as the files, the CLI and
+    the events write them ("holiday", "working_days"): the page words them in its reader's
+    language."""
+
+    name: str
+    kind: str = ""  # a calendar day's: "holiday" or "workday"
+    time_limit: int = 0  # a procedure's time limit, its unit and version
+    time_unit: str = ""
+    version: str = ""
+
+
 class Change(msgspec.Struct, frozen=True):
     key: str  # procedure code (version) or date
     name: str
-    before: str  # "" when added
-    after: str
+    before: Entry | None  # None when added
+    after: Entry
 
 
 class ImportPreview(msgspec.Struct, frozen=True):
@@ -69,10 +81,8 @@ def _read(kind: Kind, path: Path) -> list[ProcedureEntry] | list[CalendarEntry]:
     return reference_entries.read_calendar(path)
 
 
-def _describe_procedure(p: reference_data.Procedure | None) -> str:
-    if p is None:
-        return ""
-    return f"{p.name} · {p.time_limit} {p.time_unit} · v{p.version}"
+def _procedure_entry(p: reference_data.Procedure | ProcedureEntry) -> Entry:
+    return Entry(p.name, time_limit=p.time_limit, time_unit=p.time_unit, version=p.version)
 
 
 def _catalog_changes(
@@ -83,7 +93,6 @@ def _catalog_changes(
         body = procedure_event(e)
         same_version = reference_data.get_procedure(conn, e.code, e.version)
         current = reference_data.get_procedure(conn, e.code)
-        after = f"{e.name} · {e.time_limit} {e.time_unit} · v{e.version}"
         if (
             same_version is not None
             and same_version.current
@@ -91,9 +100,10 @@ def _catalog_changes(
         ):
             unchanged += 1
         elif current is None and same_version is None:
-            added.append(Change(e.code, e.name, "", after))
+            added.append(Change(e.code, e.name, None, _procedure_entry(e)))
         else:
-            changed.append(Change(e.code, e.name, _describe_procedure(current), after))
+            before = None if current is None else _procedure_entry(current)
+            changed.append(Change(e.code, e.name, before, _procedure_entry(e)))
     named = {e.code for e in entries}
     kept = sum(1 for p in reference_data.list_procedures(conn) if p.code not in named)
     return added, changed, unchanged, kept
@@ -113,9 +123,10 @@ def _calendar_changes(
         if before == (e.kind, e.name):
             unchanged += 1
         elif before is None:
-            added.append(Change(key, e.name, "", f"{e.kind}: {e.name}"))
+            added.append(Change(key, e.name, None, Entry(e.name, kind=e.kind)))
         else:
-            changed.append(Change(key, e.name, f"{before[0]}: {before[1]}", f"{e.kind}: {e.name}"))
+            was = Entry(before[1], kind=before[0])
+            changed.append(Change(key, e.name, was, Entry(e.name, kind=e.kind)))
     named = {e.date.isoformat() for e in entries}
     return added, changed, unchanged, sum(1 for d in stored if d not in named)
 

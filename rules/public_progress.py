@@ -89,8 +89,11 @@ def _step(record: EventRecord) -> PublicStep | None:
     body = decode_body(record.body)
     match body:
         case DossierReceived():
+            # When it was received or submitted: a paper dossier entered later shows the
+            # day it reached the counter, as its receipt (form 01) and the state say.
             label = "Tiếp nhận hồ sơ" if body.received_at else "Nộp hồ sơ trực tuyến"
-            return PublicStep(record.recorded_at, label, body.due_at)
+            at = body.received_at or body.submitted_at or record.recorded_at
+            return PublicStep(at, label, body.due_at)
         case DossierTransitioned():
             label = _STEP_LABELS_VI.get(body.action, "Cập nhật hồ sơ")
             return PublicStep(body.at or record.recorded_at, label, body.due_at)

@@ -75,7 +75,9 @@ class CommunePage(Controller):
             columns=COLUMNS,
             cells=lambda row: table_cells(row, node_id),
             month_label=month_label,
-            values={"from": from_, "to": to},
+            # The range shown (the last twelve months when none was asked), as the node's
+            # indicators page fills its fields.
+            values={"from": months[0].month, "to": months[-1].month},
         )
 
     @get("/communes/{node_id:str}/indicators.csv", name="city:commune-csv", sync_to_thread=True)

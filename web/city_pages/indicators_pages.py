@@ -165,7 +165,11 @@ class CityIndicatorPages(Controller):
                 MonthRow(result.month.month, result.month.first, result.month.last, counts), node
             ),
             month_label=month_label,
-            values={"from": from_, "to": to, "month": result.month.month},
+            values={
+                "from": result.months[0].month,
+                "to": result.months[-1].month,
+                "month": result.month.month,
+            },
         )
 
     @get("/indicators.csv", name="city:indicators-csv", sync_to_thread=True)

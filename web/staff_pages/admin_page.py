@@ -43,6 +43,13 @@ REFUSALS = {
         vi("Không còn tệp đã xem trước (đã nhập rồi hoặc quá một ngày). Tải tệp lên lại."),
     ),
 }
+# The preview words the files' machine values (node.reference_import.Entry) for its reader.
+DAY_KINDS = {"holiday": vi("Ngày nghỉ lễ"), "workday": vi("Ngày làm bù")}
+TIME_UNITS = {
+    "working_days": vi("ngày làm việc"),
+    "calendar_days": vi("ngày lịch"),
+    "working_hours": vi("giờ làm việc"),
+}
 DONE = {
     "catalog": vi("Đã nhập danh mục thủ tục"),
     "calendar": vi("Đã nhập lịch nghỉ lễ"),
@@ -101,6 +108,8 @@ class AdminPage(Controller):
             actor=actor,
             preview=result,
             kind_label=KIND_LABELS[which],
+            day_kinds=DAY_KINDS,
+            time_units=TIME_UNITS,
         )
 
     @post("/admin/import/{kind:str}/confirm", name="pages:admin-confirm", sync_to_thread=True)

@@ -8,6 +8,7 @@ page of the tool.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import msgspec
@@ -32,6 +33,28 @@ _UNITS = {
     TimeUnit.WORKING_HOURS: "giờ làm việc",
 }
 CHANNELS = {"in_person": "Trực tiếp", "online": "Trực tuyến", "post": "Qua bưu chính"}
+
+# A place name: an administrative unit's word ("thị xã" before "xã") and the words after it,
+# up to a comma, a bracket or the next unit ("xã An Bình", "tỉnh Đồng Nai").
+_UNIT = r"(?:thị trấn|thị xã|thành phố|đặc khu|phường|quận|huyện|tỉnh|xã)"
+_PLACE = re.compile(rf"(?<!\w){_UNIT}(?: (?!{_UNIT}(?!\w))[^\s,;()]+)+", re.IGNORECASE)
+# The longest place held on one line: 18 capitals of bold 11.5 pt DejaVu Serif (the widest
+# font forms.css names) fit the issuing office's column beside the motto (about 62 mm; 21
+# did not). A longer place wraps at its spaces, as any text does.
+MAX_KEPT = 18
+NO_BREAK = "\u00a0"
+
+
+def keep_together(text: str) -> str:
+    """``text``'s blanks as no-break spaces, if it is short enough to fit a line."""
+    return text.replace(" ", NO_BREAK) if len(text) <= MAX_KEPT else text
+
+
+def keep_places(text: str) -> str:
+    """``text`` with each short place name in it held on one line ("ỦY BAN NHÂN DÂN / XÃ AN
+    BÌNH", never "... XÃ AN / BÌNH"). A word longer than its line still wraps at any letter
+    (forms.css's overflow-wrap), so nothing is pushed past the margin."""
+    return _PLACE.sub(lambda found: keep_together(found[0]), text)
 
 
 class QrImage(msgspec.Struct, frozen=True):
@@ -87,7 +110,7 @@ def lookup_url(city_public_url: str, code: str, pin: str) -> str:
 def form_view(form: PrintedForm, office: OfficeSettings, own_address: str = "") -> FormView:
     """``own_address``: the node's own address (the page's base URL), where the slip's
     lookup QR points when no ``office.city_public_url`` is set: the node's own lookup."""
-    place = office.place.strip()
+    place = keep_together(office.place.strip())
     when = long_date(form.at)
     place_date = f"{place}, {when}" if place else when[0].upper() + when[1:]
     if form.number != "01":

@@ -24,7 +24,14 @@ from rules.printed_forms import FormNumber, PrintedForm, printed_form
 from web.json_api.identity import CurrentActor
 from web.json_api.params import TextId
 from web.page_kit.rendering import page
-from web.staff_pages.form_view import CHANNELS, form_view, long_date, long_moment, time_limit
+from web.staff_pages.form_view import (
+    CHANNELS,
+    form_view,
+    keep_places,
+    long_date,
+    long_moment,
+    time_limit,
+)
 
 Runtime = NamedDependency[NodeRuntime]
 
@@ -80,5 +87,6 @@ class FormPages(Controller):
             long_date=long_date,
             long_moment=long_moment,
             time_limit=time_limit,
+            keep_places=keep_places,
             channels=CHANNELS,
         )

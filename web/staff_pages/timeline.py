@@ -50,7 +50,10 @@ def timeline(events: list[EventRecord], translate: Translate) -> list[TimelineLi
 
 
 def body_at(record: EventRecord, body: object) -> str:
-    """When it happened: a transition's effective time, else when it was recorded."""
+    """When it happened: a transition's effective time, a dossier's reception (or online
+    submission), else when it was recorded."""
     if isinstance(body, DossierTransitioned) and body.at:
         return body.at
+    if isinstance(body, DossierReceived):
+        return body.received_at or body.submitted_at or record.recorded_at
     return record.recorded_at

@@ -19,7 +19,9 @@ from litestar.testing import TestClient
 from central.runtime import CentralRuntime
 from central.sql_store import SqlCentralStore
 from central.sql_tables import save_dossiers
+from node.indicator_months import default_range
 from rules.actor import Role
+from rules.clock import utc_now
 from sync import wire
 from tests.central.test_board_queries import SOUTH_IDS
 from tests.rules.test_indicators import FIXTURE
@@ -141,6 +143,9 @@ def test_a_communes_page_has_its_details_months_and_charts(
     viewer = city_client(Role.CITY_VIEWER)
     html = viewer.get(f"/communes/{SOUTH}?{MARCH}").text
     assert "<h1>Xã/phường xa-nam</h1>" in html and "Trực tuyến" in html
+    # The node's details as the staff dossier page's facts (a grid of term and value).
+    assert '<dl class="facts card" id="node-details">' in html
+    assert _month_fields(html) == ("2026-03", "2026-03")
     assert html.count("<svg") == 2 and "chart-timeliness-title" in html
     # March: south received B E G I K (5); late: K; each count links to its dossiers.
     assert re.search(
@@ -156,6 +161,31 @@ def test_a_communes_page_has_its_details_months_and_charts(
     assert rows[0][0] == "Tháng" and rows[1][:2] == ["03/2026", "5"]
     bad = viewer.get(f"/communes/{SOUTH}?from=2026-13")
     assert bad.status_code == 400 and "from" in bad.text
+
+
+def _month_fields(html: str) -> tuple[str, str]:
+    """The values of the page's "from" and "to" month fields."""
+    found = dict(re.findall(r'name="(from|to)" type="month" value="([^"]*)"', html))
+    return found.get("from", "?"), found.get("to", "?")
+
+
+@pytest.mark.parametrize("path", [f"/communes/{SOUTH}", "/indicators"])
+def test_the_month_fields_show_the_range_shown(
+    city: CentralRuntime, city_client: CityClientFactory, path: str
+) -> None:
+    """Asked for no months, a page shows the last twelve, and its fields say which (as the
+    node's indicators page does), so the CSV link exports the same."""
+    client = city_client(Role.CITY_VIEWER)
+    before = _last_twelve()
+    html = client.get(path).text
+    first, last = _month_fields(html)
+    assert (first, last) in {before, _last_twelve()}  # a month may turn meanwhile
+    assert f"indicators.csv?from={first}&amp;to={last}" in html
+
+
+def _last_twelve() -> tuple[str, str]:
+    (first_year, first_month), (year, month) = default_range(utc_now(), 12)
+    return f"{first_year:04d}-{first_month:02d}", f"{year:04d}-{month:02d}"
 
 
 def test_the_citys_indicators_rank_the_communes_and_link_each_figure(

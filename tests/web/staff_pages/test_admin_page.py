@@ -101,6 +101,8 @@ def test_a_catalog_is_previewed_then_applied_as_previewed(
     assert preview.status_code == 200, preview.text
     assert "9.999999" in preview.text and "Thủ tục thử &lt;nghiệm&gt;" in preview.text
     assert "Đăng ký kết hôn (mới)" in preview.text
+    # The time unit in words, not the file's machine value.
+    assert "3 ngày làm việc · v1" in preview.text and "working_days" not in preview.text
     assert _events(runtime) == before  # a preview writes nothing
 
     done = _confirm(client, "catalog", preview.text)
@@ -135,8 +137,30 @@ def test_a_calendar_is_previewed_and_applied(
     client = staff_client(Role.ADMIN)
     preview = _upload(client, "calendar", HOLIDAY.encode())
     assert preview.status_code == 200 and "2027-12-30" in preview.text
+    # The day's kind in words, not the file's machine value ("holiday").
+    assert "<td>Ngày nghỉ lễ: Ngày nghỉ thử</td>" in preview.text
+    assert "holiday" not in preview.text
     assert _confirm(client, "calendar", preview.text).status_code == 303
     assert count(runtime, "SELECT count(*) FROM calendar_days WHERE date = '2027-12-30'") == 1
+
+
+def test_a_changed_day_is_worded_in_the_readers_language(
+    staff_client: StaffClientFactory, runtime: NodeRuntime
+) -> None:
+    """A holiday made a make-up working day (2028-01-01 is a Saturday): before and after
+    are worded in English for an English reader; the file's words never show."""
+    client = staff_client(Role.ADMIN)
+    day = '[[day]]\ndate = 2028-01-01\nkind = "{kind}"\nname = "Tết Dương lịch"\n'
+    holiday = _upload(client, "calendar", day.format(kind="holiday").encode())
+    assert _confirm(client, "calendar", holiday.text).status_code == 303
+    assert client.post("/account/language", data={"lang": "en"}).status_code == 200
+    preview = _upload(client, "calendar", day.format(kind="workday").encode())
+    assert preview.status_code == 200, preview.text
+    assert (
+        "<td>Public holiday: Tết Dương lịch</td><td>Make-up working day: Tết Dương lịch</td>"
+        in preview.text
+    )
+    assert ">holiday:" not in preview.text and "workday" not in preview.text
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,18 @@ def test_the_page_shows_the_state_the_timeline_and_the_receipt_link(
     assert "/forms/02" not in page.text and "/forms/03" not in page.text
 
 
+def test_a_paper_dossier_entered_late_shows_its_reception_day_in_the_timeline(
+    staff_client: StaffClientFactory,
+) -> None:
+    """Received on 20/04 at the counter, entered later: the timeline's first line says
+    20/04 09:00, as the receipt and the state do, not the day it was typed in."""
+    client = staff_client(Role.RECEPTION)
+    d = create(client, received_at="2026-04-20T09:00:00+07:00")
+    page = client.get(f"/dossiers/{d['id']}").text
+    first = page.split('<ol class="timeline">')[1].split("</li>")[0]
+    assert "Tiếp nhận hồ sơ</strong>" in first and "20/04/2026 09:00 ·" in first
+
+
 def test_actions_move_the_dossier_and_confirm(staff_client: StaffClientFactory) -> None:
     client = staff_client()
     d = create(client)

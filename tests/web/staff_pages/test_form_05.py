@@ -111,7 +111,7 @@ def test_form_05_prints_the_stop_and_its_reason(
         "Người được ủy quyền nộp hồ sơ: Trần Thị Bình",
         f"<strong>{d['code']}</strong>",
         d["procedure_name"],
-        f"(mã thủ tục {PROCEDURE})",
+        f"(mã&nbsp;thủ&nbsp;tục&nbsp;{PROCEDURE})",  # held on one line
         f"{_written(d['received_at'])[:1].upper()}{_written(d['received_at'])[1:]}, ",
         f'<div class="note">{REASON}</div>',
         "THỦ TRƯỞNG CƠ QUAN",

@@ -16,6 +16,7 @@ from scanner_ingest.slip import slip_payload
 from storage.db import scalar
 from tests.node.helpers import Client, act, applicant, create
 from tests.support.staff_client import StaffClientFactory
+from web.staff_pages.form_view import keep_places
 
 XSS = "<script>alert(1)</script>"
 NOTE_XSS = '"><img src=x onerror=alert(2)>'
@@ -86,6 +87,55 @@ def test_an_unknown_dossier_has_no_forms(staff_client: StaffClientFactory, dossi
     client = staff_client(Role.RECEPTION)
     assert form(client, dossier_id, "01").status_code in (400, 404)
     assert client.get("/dossiers/../../etc/passwd/forms/01").status_code == 404
+
+
+@pytest.fixture
+def an_binh(node_dir: Path) -> None:
+    """The office of xã An Bình, as the README's screenshots name it (before the node opens)."""
+    config = node_dir / "motcua.toml"
+    text = config.read_text(encoding="utf-8")
+    for key, value in (
+        ("name", "Trung tâm Phục vụ hành chính công xã An Bình"),
+        ("parent", "Ủy ban nhân dân xã An Bình"),
+        ("place", "An Bình"),
+    ):
+        text = re.sub(rf"(?m)^{key} = .*$", f'{key} = "{value}"', text, count=1)
+    config.write_text(text, encoding="utf-8")
+
+
+def test_a_place_name_and_a_bracketed_code_are_held_on_one_line(
+    an_binh: None, staff_client: StaffClientFactory
+) -> None:
+    """No-break spaces inside "xã An Bình" and "(mã thủ tục ...)": the letterhead breaks
+    "ỦY BAN NHÂN DÂN / XÃ AN BÌNH", never "XÃ AN / BÌNH"."""
+    client = staff_client(Role.RECEPTION, Role.LEADER)
+    d = create(client)
+    assert (
+        act(client, d["id"], "request_supplement", note="Bản sao giấy khai sinh").status_code == 201
+    )
+    html = ok(client, d["id"], "02")
+    assert "<p>ỦY BAN NHÂN DÂN XÃ\u00a0AN\u00a0BÌNH</p>" in html
+    assert "<strong>TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ\u00a0AN\u00a0BÌNH</strong>" in html
+    assert "liên hệ với Trung tâm Phục vụ hành chính công xã\u00a0An\u00a0Bình để" in html
+    assert "<em>An\u00a0Bình, ngày " in html
+    assert f"(mã&nbsp;thủ&nbsp;tục&nbsp;{d['procedure_code']})" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        ("ỦY BAN NHÂN DÂN XÃ AN BÌNH", "ỦY BAN NHÂN DÂN XÃ\u00a0AN\u00a0BÌNH"),
+        (
+            "UBND phường Bến Nghé, thành phố Huế",
+            "UBND phường\u00a0Bến\u00a0Nghé, thành\u00a0phố\u00a0Huế",
+        ),
+        ("UBND thị xã Sơn Tây (Hà Nội)", "UBND thị\u00a0xã\u00a0Sơn\u00a0Tây (Hà Nội)"),
+        ("Trung tâm Phục vụ hành chính công", "Trung tâm Phục vụ hành chính công"),  # no place
+        ("XÃ " + "DÀI " * 6 + "QUÁ", "XÃ " + "DÀI " * 6 + "QUÁ"),  # too long: wraps at its spaces
+    ],
+)
+def test_keep_places_holds_only_a_short_place_name(text: str, held: str) -> None:
+    assert keep_places(text) == held
 
 
 def test_form_01_waits_for_reception_of_an_online_dossier(
@@ -237,7 +287,7 @@ def test_with_the_city_address_the_slip_prints_the_lookup_link(
     link = f"https://tracuu.example.vn/lookup?code={d['code']}&amp;pin={d['lookup_pin']}"
     assert link in html
     assert html.count('class="qr"') == 2
-    assert re.search(r"<em>An Bình, ngày \d\d tháng \d\d năm \d{4}</em>", html)
+    assert re.search(r"<em>An\u00a0Bình, ngày \d\d tháng \d\d năm \d{4}</em>", html)
 
 
 def test_a_supplement_asked_before_acceptance_stops_no_clock(
