@@ -17,8 +17,6 @@ from scanner_ingest.service import IngestService
 from settings.loading import ConfigError
 from uplink.connect import start_link
 from uplink.node_link import NodeLink
-from web.json_api.serve import serve_http
-from web.node_api.app import create_app
 
 
 @click.command("serve")
@@ -79,6 +77,11 @@ def serve_node(
     def stop_replication() -> None:
         for link in links:
             link.stop()
+
+    # Imported here, not with the command tree: Litestar and the pages take 0.5 s to import,
+    # which every other command ('motcua sync' at each start, 'motcua check') paid for.
+    from web.json_api.serve import serve_http
+    from web.node_api.app import create_app
 
     # Stopping happens in the app's shutdown hooks: uvicorn re-raises SIGTERM once it has
     # shut down, so nothing after uvicorn.run() would run on a signal.
