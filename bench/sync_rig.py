@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import apsw
-import httpx
 import msgspec
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -31,8 +30,7 @@ from rules.permissions import seeding_machine
 from storage.db import scalar
 from sync import wire
 from tests.support.mosquitto import plain_config
-from tests.support.replication import Central, add_dossiers, make_central
-from tests.support.wait import wait_until
+from tests.support.replication import Central, add_dossiers, make_central, wait_subscribed
 
 ROOT = Path(__file__).resolve().parent.parent
 M = TypeVar("M", bound=msgspec.Struct)
@@ -98,17 +96,7 @@ def start_central(root: Path, broker_url: str) -> Central:
     Waiting for the subscription matters: a Birth sent before it is lost (clean sessions)
     and the node would wait a whole ack timeout, which is not what is being measured.
     """
-    central = make_central(root, broker_url).start()
-
-    def subscribed() -> bool:
-        try:
-            mqtt_state = httpx.get(f"{central.url}/healthz", timeout=1).json().get("mqtt")
-        except (httpx.HTTPError, ValueError):
-            return False
-        return bool(mqtt_state and mqtt_state.get("subscribed"))
-
-    wait_until(subscribed, timeout=30, interval=0.05, what="the city's MQTT subscription")
-    return central
+    return wait_subscribed(make_central(root, broker_url).start())
 
 
 def central_event_count(central: Central, node_id: str) -> int:
