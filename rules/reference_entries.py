@@ -81,6 +81,36 @@ def _versions_as_text(data: dict[str, object]) -> None:
             entry["version"] = str(version)
 
 
+# What one entry's text may hold. Every reception copies its procedure's name and version
+# into its event, so a name near the event limit made every reception of that procedure
+# too large to record; the longest national procedure names are about 300 characters.
+MAX_NAME_CHARS = 1000
+MAX_VERSION_CHARS = 50
+MAX_FIELD_CHARS = 200
+MAX_COMPONENTS = 200
+MAX_COMPONENT_CHARS = 500
+MAX_DAY_NAME_CHARS = 200
+
+
+def _check_text(where: str, what: str, value: str, limit: int) -> None:
+    """A name the pages, forms and logs show: bounded, and no control character (a tab, a
+    newline or an escape code would forge lines in logs or break a printed form)."""
+    if len(value) > limit:
+        raise ImportFileError(f"{where}: {what} has {len(value)} characters, over {limit}")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        raise ImportFileError(f"{where}: {what} holds a control character")
+
+
+def _check_procedure_text(where: str, e: ProcedureEntry) -> None:
+    _check_text(where, "name", e.name, MAX_NAME_CHARS)
+    _check_text(where, "version", e.version, MAX_VERSION_CHARS)
+    _check_text(where, "field", e.field, MAX_FIELD_CHARS)
+    if len(e.components) > MAX_COMPONENTS:
+        raise ImportFileError(f"{where}: {len(e.components)} components, over {MAX_COMPONENTS}")
+    for n, component in enumerate(e.components, 1):
+        _check_text(where, f"component #{n}", component, MAX_COMPONENT_CHARS)
+
+
 def read_catalog(path: Path) -> list[ProcedureEntry]:
     return parse_catalog(_read(path), str(path))
 
@@ -95,6 +125,7 @@ def parse_catalog(raw: bytes, source: str) -> list[ProcedureEntry]:
             raise ImportFileError(f"{where}: code must be 1-50 characters")
         if not e.name.strip():
             raise ImportFileError(f"{where}: name is empty")
+        _check_procedure_text(where, e)
         if e.time_limit < 0 or (e.time_unit == "working_hours" and e.time_limit == 0):
             raise ImportFileError(
                 f"{where}: time_limit {e.time_limit} is not valid for {e.time_unit}"
@@ -132,6 +163,7 @@ def parse_calendar(raw: bytes, source: str) -> list[CalendarEntry]:
                 f"{source}: day {e.date} is a weekday; "
                 "only a Saturday or Sunday can be a make-up workday"
             )
+        _check_text(f"{source}: day {e.date}", "name", e.name, MAX_DAY_NAME_CHARS)
         _check_size(f"{source}: day {e.date}", len(encode_body(calendar_event(e))))
         seen.add(e.date)
     return entries

@@ -1,6 +1,7 @@
-"""An entry too large for one event (a catalog component of 5 MiB) is refused where it
-enters, at the node and at the city, with an error naming it; nothing is written and the
-node's replication goes on."""
+"""An entry too large for one event (a catalog entry with as many components, each as long,
+as the import admits: 200 of 500 three-byte characters, 300 kB) is refused where it enters,
+at the node and at the city, with an error naming it; nothing is written and the node's
+replication goes on."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from node.runtime import open_node
 from rules.event_record import MAX_EVENT_BODY_BYTES
+from rules.reference_entries import MAX_COMPONENT_CHARS, MAX_COMPONENTS
 from storage.db import scalar
 from tests.support.mosquitto import Mosquitto
 from tests.support.replication import (
@@ -29,7 +31,7 @@ field = "Hộ tịch"
 time_limit = 1
 time_unit = "working_days"
 online_level = "full"
-components = ["Tờ khai", "{big}"]
+components = [{components}]
 """
 
 
@@ -48,7 +50,10 @@ def test_an_oversize_catalog_entry_is_refused_and_replication_goes_on(
     node_dir = make_node(tmp_path, NODE, url, sync={"ack_timeout_seconds": "2.0"})
     central = make_central(tmp_path, url)
     catalog = tmp_path / "catalog.toml"
-    catalog.write_text(CATALOG.format(big="x" * (5 * 1024 * 1024)), encoding="utf-8")
+    # Each text within the import's own bounds; only the whole entry is too large.
+    component = '"' + "ệ" * MAX_COMPONENT_CHARS + '"'
+    components = ", ".join([component] * MAX_COMPONENTS)
+    catalog.write_text(CATALOG.format(components=components), encoding="utf-8")
     before = _events(node_dir)
 
     imported = motcua("catalog", "import", "--data-dir", str(node_dir), str(catalog))
