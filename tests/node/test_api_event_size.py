@@ -8,8 +8,9 @@ one, fails here before it can make an event no link carries. Timestamps are left
 the event they are fixed-length UTC text whatever the request says.
 
 Beyond the request, a reception copies its procedure's name and version from the catalog,
-which bounds an entry only by the same limit: a catalog entry near it makes every
-reception of that procedure too large, which the API refuses (400) writing nothing.
+whose import bounds them (``rules.reference_entries``): the largest reception is made with
+the longest the import admits. A catalog entry written by other means that would make a
+reception too large is refused by the API (400) writing nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from node.dossier_service import ReceiveRequest
 from node.reference_data import import_catalog
 from node.runtime import NodeRuntime
 from rules.event_record import MAX_EVENT_BODY_BYTES
-from rules.reference_entries import ProcedureEntry
+from rules.reference_entries import (
+    MAX_NAME_CHARS,
+    MAX_VERSION_CHARS,
+    ProcedureEntry,
+    parse_catalog,
+)
 from rules.transitions import TransitionRequest
 from storage.db import scalar
 from tests.node.helpers import Client, create
@@ -95,11 +101,19 @@ def _body_size(rt: NodeRuntime, seq: int) -> int:
 
 
 def _longest_procedure(rt: NodeRuntime) -> str:
-    """The catalog's procedure whose name and version make the longest reception."""
-    rows = rt.db.read().execute(
-        "SELECT code, LENGTH(name) + LENGTH(version) FROM procedures WHERE current = 1"
+    """A procedure whose name and version are the longest the catalog's import admits, in a
+    four-byte character: the most a reception copies from the catalog."""
+    text = "\U0001d54f"
+    raw = (
+        '[[procedure]]\ncode = "9.000001"\n'
+        f'version = "{text * MAX_VERSION_CHARS}"\nname = "{text * MAX_NAME_CHARS}"\n'
+        'field = "Hộ tịch"\ntime_limit = 5\ntime_unit = "working_days"\n'
+        'online_level = "full"\ncomponents = ["Tờ khai"]\n'
     )
-    return str(max(rows, key=lambda r: int(r[1]))[0])
+    (entry,) = parse_catalog(raw.encode(), "longest.toml")
+    with rt.db.write() as conn:
+        import_catalog(conn, rt.node_id, operator("test"), [entry])
+    return entry.code
 
 
 def test_the_largest_reception_and_transition_the_api_admits_fit_one_event(
@@ -112,8 +126,8 @@ def test_the_largest_reception_and_transition_the_api_admits_fit_one_event(
     answer = client.post("/api/v1/dossiers", json=body)
     assert answer.status_code == 201, answer.text[:300]
     received = event_log.head_seq(runtime.db.read(), runtime.node_id)
-    # 129,623 bytes today: the components alone are 120,300 (100 x 200 characters, each
-    # escaped to 6 bytes), the limit is 262,144.
+    # About 134,000 bytes today: the components alone are 120,300 (100 x 200 characters,
+    # each escaped to 6 bytes), the procedure's name and version 4,200; the limit is 262,144.
     assert _json_size(body["components"]) < _body_size(runtime, received) <= MAX_EVENT_BODY_BYTES
 
     step = largest(mi.type_info(TransitionRequest), "TransitionRequest")
