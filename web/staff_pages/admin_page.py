@@ -1,5 +1,5 @@
-"""The administration page (``/admin``, administrators only): the way to the accounts page,
-and catalog and calendar import with a preview of what changes before it is applied
+"""The administration page (``/admin``, administrators only): the way to the accounts and
+settings pages, and catalog and calendar import with a preview of what changes before it is applied
 (``node.reference_import``)."""
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ DONE = {
 }
 
 
-def _admin(actor: Actor) -> Actor:
+def require_admin(actor: Actor) -> Actor:
+    """``actor``, or 403 unless an administrator: every /admin page's first check."""
     if not actor.may(Role.ADMIN):
         raise PermissionDeniedException("administrators only")
     return actor
@@ -79,7 +80,7 @@ class AdminPage(Controller):
         done: Annotated[str, QueryParameter(max_length=20)] = "",
         changed: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> Template:
-        return _page(request, _admin(actor), done=DONE.get(done, ""), changed=changed)
+        return _page(request, require_admin(actor), done=DONE.get(done, ""), changed=changed)
 
     @post("/admin/import/{kind:str}", name="pages:admin-preview")
     async def preview(
@@ -90,7 +91,7 @@ class AdminPage(Controller):
         runtime: Runtime,
         actor: CurrentActor,
     ) -> Template:
-        _admin(actor)
+        require_admin(actor)
         which = _kind(kind)
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -121,7 +122,7 @@ class AdminPage(Controller):
         runtime: Runtime,
         actor: CurrentActor,
     ) -> Response[Any]:
-        _admin(actor)
+        require_admin(actor)
         which = _kind(kind)
         try:
             done = reference_import.confirm(

@@ -14,6 +14,7 @@ from web.staff_pages.forms import FormPages
 from web.staff_pages.indicators_page import IndicatorsPage
 from web.staff_pages.reception import ReceptionPage
 from web.staff_pages.scans_page import ScansPage
+from web.staff_pages.settings_page import SettingsPage
 from web.staff_pages.sync_page import SyncPage
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,6 +26,7 @@ STAFF_PAGE_HANDLERS: list[ControllerRouterHandler] = [
     SyncPage,
     IndicatorsPage,
     AdminPage,
+    SettingsPage,
     ReceptionPage,
     DossierPage,
     static_files(),

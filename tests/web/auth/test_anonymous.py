@@ -37,7 +37,14 @@ def _concrete(path: str) -> str:
 
 def test_the_enumeration_finds_the_api_and_the_pages(runtime: NodeRuntime) -> None:
     paths = {path for _, path in _routes(create_app(runtime))}
-    for expected in ("/api/v1/dossiers", "/dossiers", "/logout", "/admin/accounts", "/schema"):
+    for expected in (
+        "/api/v1/dossiers",
+        "/dossiers",
+        "/logout",
+        "/admin/accounts",
+        "/admin/settings",
+        "/schema",
+    ):
         assert any(p == expected or p.startswith(expected + "/") for p in paths), expected
 
 
