@@ -22,7 +22,8 @@ class OfficeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def validate_office(office: OfficeSettings, source: str) -> None:
-    """ConfigError unless the printed names fit a form and the URL is http(s) with a host."""
+    """ConfigError unless the printed names fit a form and the URL is a plain http(s) address
+    with a host (it is printed on every receipt)."""
     for key in ("name", "parent", "place"):
         value = getattr(office, key)
         if len(value) > 200 or not value.isprintable():
@@ -30,8 +31,15 @@ def validate_office(office: OfficeSettings, source: str) -> None:
     url = office.city_public_url
     if url:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
             raise ConfigError(
                 f"{source}: office.city_public_url {url!r} must be an http(s) address "
                 "without a query, e.g. https://dichvucong.example.gov.vn"
+            )
+        if parts.username is not None or parts.password is not None or parts.fragment:
+            # Form 01 prints this address for every citizen: a user name or password in it
+            # would be handed out on paper.
+            raise ConfigError(
+                f"{source}: office.city_public_url must not hold a user name, a password or "
+                "a #fragment: it is printed on every receipt"
             )

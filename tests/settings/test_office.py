@@ -28,7 +28,17 @@ def test_a_city_address_is_taken(node_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["dichvucong.example.gov.vn", "javascript:alert(1)", "https://", "https://x/?a=1"]
+    "url",
+    [
+        "dichvucong.example.gov.vn",
+        "javascript:alert(1)",
+        "https://",
+        "https://x/?a=1",
+        "https://so-tu-phap:matkhau@dichvucong.example.gov.vn",
+        "https://token@dichvucong.example.gov.vn",
+        "https://dichvucong.example.gov.vn/#tra-cuu",
+        "https://:443",
+    ],
 )
 def test_a_bad_city_address_is_refused_naming_the_key(node_dir: Path, url: str) -> None:
     _with_office(node_dir, f'city_public_url = "{url}"')
