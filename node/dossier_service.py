@@ -7,6 +7,7 @@ event and saves the new state, so a refused request writes nothing at all.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -129,6 +130,15 @@ def issue_code(rt: NodeRuntime, conn: apsw.Connection, moment: datetime) -> str:
 
 
 def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
+    return rt.db.submit(plan_receive(rt, req, actor))
+
+
+def plan_receive(
+    rt: NodeRuntime, req: ReceiveRequest, actor: Actor
+) -> Callable[[apsw.Connection], DossierState]:
+    """Everything a reception checks and reads, done now (a refusal raises here, nothing
+    written); what it returns writes the dossier in the group commit (``Database.submit``
+    or ``submit_async``), issuing its code there."""
     require(actor, Operation.CREATE_DOSSIER)
     require_sound_clock(rt)  # the reception time and the appointment come from this clock
     now = utc_now()
@@ -172,7 +182,7 @@ def receive(rt: NodeRuntime, req: ReceiveRequest, actor: Actor) -> DossierState:
         )
         return _commit_event(rt, conn, None, body, actor)[0]
 
-    return rt.db.submit(write)
+    return write
 
 
 def new_lookup_pin() -> str:

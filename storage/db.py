@@ -8,6 +8,7 @@ SQLITE_BUSY instead of waiting for the other writer.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -85,13 +86,24 @@ MAX_GROUP = 64
 
 
 class _Job(Generic[T]):
-    """One caller's share of a group commit; the caller waits on ``done``."""
+    """One caller's share of a group commit; the caller waits on ``done`` (a thread) or is
+    told through ``on_done`` (an event loop, ``submit_async``)."""
 
-    def __init__(self, work: Callable[[apsw.Connection], T]) -> None:
+    def __init__(
+        self,
+        work: Callable[[apsw.Connection], T],
+        on_done: Callable[[_Job[T]], None] | None = None,
+    ) -> None:
         self.work = work
         self.done = threading.Event()
+        self.on_done = on_done
         self.value: T | None = None
         self.error: BaseException | None = None
+
+    def finish(self) -> None:
+        self.done.set()
+        if self.on_done is not None:
+            self.on_done(self)
 
     def result(self) -> T:
         self.done.wait()
@@ -126,6 +138,36 @@ class Database:
 
     def submit(self, work: Callable[[apsw.Connection], T]) -> T:
         """Run ``work(conn)`` in a write transaction; return once its commit is durable."""
+        job = _Job(work)
+        self._enqueue(job)
+        return job.result()
+
+    async def submit_async(self, work: Callable[[apsw.Connection], T]) -> T:
+        """``submit`` for a coroutine: the event loop waits for the group commit without a
+        worker thread of its own to block in (a dossier create crossed two threads: the web
+        framework's worker, then this writer). The same transaction, savepoint and fsync'd
+        COMMIT; the answer comes only once the commit is durable."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[T] = loop.create_future()
+
+        def settle(job: _Job[T]) -> None:
+            if answer.cancelled():  # the caller went away; the work stands or fails alone
+                return
+            if job.error is not None:
+                answer.set_exception(job.error)
+            else:
+                answer.set_result(job.value)  # type: ignore[arg-type]
+
+        def hand_back(job: _Job[T]) -> None:  # runs in the writer thread
+            try:
+                loop.call_soon_threadsafe(settle, job)
+            except RuntimeError:  # the loop has closed (shut down): nobody waits any more
+                pass
+
+        self._enqueue(_Job(work, hand_back))
+        return await answer
+
+    def _enqueue(self, job: _Job[Any]) -> None:
         if self._closed:
             raise DatabaseError(f"{self.path}: database is closed")
         with self._writer_lock:
@@ -134,9 +176,7 @@ class Database:
                     target=self._write_groups, name="motcua-db-writer", daemon=True
                 )
                 self._writer.start()
-        job = _Job(work)
         self._jobs.put(job)
-        return job.result()
 
     def _write_groups(self) -> None:
         conn = self.conn()
@@ -172,7 +212,7 @@ class Database:
                             conn.execute("ROLLBACK TO job")
                             conn.execute("RELEASE job")
                             job.error = exc
-                            job.done.set()
+                            job.finish()
                             continue
                         conn.execute("RELEASE job")
                         succeeded.append((job, value))
@@ -184,15 +224,15 @@ class Database:
         except BaseException as exc:  # BEGIN or COMMIT failed: nobody's work is durable
             for job, _ in succeeded:
                 job.error = exc
-                job.done.set()
+                job.finish()
             for job in group:
                 if not job.done.is_set():
                     job.error = exc
-                    job.done.set()
+                    job.finish()
             return
         for job, value in succeeded:
             job.value = value
-            job.done.set()
+            job.finish()
 
     def conn(self) -> apsw.Connection:
         if self._closed:
