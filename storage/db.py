@@ -9,6 +9,7 @@ SQLITE_BUSY instead of waiting for the other writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -159,10 +160,9 @@ class Database:
                 answer.set_result(job.value)  # type: ignore[arg-type]
 
         def hand_back(job: _Job[T]) -> None:  # runs in the writer thread
-            try:
+            # A loop that has closed (shut down) has nobody waiting any more.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(settle, job)
-            except RuntimeError:  # the loop has closed (shut down): nobody waits any more
-                pass
 
         self._enqueue(_Job(work, hand_back))
         return await answer
