@@ -21,10 +21,10 @@ from web.city_pages.figure_links import LABELS, figure_url
 from web.city_pages.navigation import city_page
 from web.city_pages.table_csv import csv_response
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import Translate, translator, vi
+from web.page_kit.i18n import Translate, vi
 from web.page_kit.quantities import age_text, size_text
 from web.page_kit.rendering import local_datetime
-from web.page_kit.request_context import lang_of
+from web.page_kit.request_context import page_translator
 
 Central = NamedDependency[CentralRuntime]
 
@@ -76,7 +76,7 @@ class BoardPage(Controller):
     ) -> Template:
         now = utc_now()
         today, board = read_board(central, actor, now)
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         return city_page(
             request,
             "board.html",
@@ -96,7 +96,7 @@ class BoardPage(Controller):
     ) -> Response[bytes]:
         now = utc_now()
         today, board = read_board(central, actor, now)
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         header = [_(h) for h in NODE_HEADINGS] + [_(LABELS[f]) for f in TODAY_FIGURES]
         rows = [
             node_cells(r, now, _) + [str(r.today.get(f)) for f in TODAY_FIGURES] for r in board.rows

@@ -26,8 +26,8 @@ from web.city_pages.indicator_views import charts, csv_table, month_label, table
 from web.city_pages.navigation import city_page
 from web.city_pages.table_csv import csv_response
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import translator, vi
-from web.page_kit.request_context import lang_of
+from web.page_kit.i18n import vi
+from web.page_kit.request_context import page_translator
 
 Central = NamedDependency[CentralRuntime]
 NodeId = Annotated[str, PathParameter(max_length=64, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
@@ -61,7 +61,7 @@ class CommunePage(Controller):
     ) -> Template:
         now = utc_now()
         node, months = read_commune(central, actor, node_id, from_, to, now)
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         return city_page(
             request,
             "commune.html",
@@ -91,6 +91,6 @@ class CommunePage(Controller):
         to: MonthParam = "",
     ) -> Response[bytes]:
         _node, months = read_commune(central, actor, node_id, from_, to, utc_now())
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         header, rows = csv_table(months, _, vi("Tháng"))
         return csv_response(f"chi-so-{node_id}.csv", header, rows)

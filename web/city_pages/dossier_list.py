@@ -23,8 +23,8 @@ from web.city_pages.dossier_search import CITY_SEARCH, CitySearch
 from web.city_pages.navigation import city_page
 from web.json_api.identity import CurrentActor
 from web.page_kit.i18n import vi
+from web.page_kit.request_context import page_translator
 from web.staff_pages.list_filters import row_mark
-from web.staff_pages.page_input import page_translator
 
 Central = NamedDependency[CentralRuntime]
 Search = NamedDependency[CitySearch]

@@ -31,9 +31,10 @@ from web.city_pages.navigation import city_page
 from web.json_api.identity import CurrentActor
 from web.json_api.stored_files import stored_file
 from web.page_kit.i18n import vi
+from web.page_kit.request_context import page_translator
 from web.staff_pages.dossier_actions import ACTION_LABELS, needs_note
 from web.staff_pages.page_errors import FORBIDDEN, explain
-from web.staff_pages.page_input import page_translator, parse_local_datetime
+from web.staff_pages.page_input import parse_local_datetime
 from web.staff_pages.timeline import timeline
 
 Central = NamedDependency[CentralRuntime]

@@ -40,9 +40,9 @@ from web.city_pages.indicator_views import charts, csv_table, month_label, table
 from web.city_pages.navigation import city_page
 from web.city_pages.table_csv import csv_response
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import Translate, translator, vi
+from web.page_kit.i18n import Translate, vi
 from web.page_kit.rendering import local_datetime
-from web.page_kit.request_context import lang_of
+from web.page_kit.request_context import page_translator
 
 Central = NamedDependency[CentralRuntime]
 MonthParam = Annotated[str, QueryParameter(max_length=7)]
@@ -152,7 +152,7 @@ class CityIndicatorPages(Controller):
         month: MonthParam = "",
     ) -> Template:
         result = read_indicators(central, actor, from_, to, month, utc_now())
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         return city_page(
             request,
             "city_indicators.html",
@@ -182,7 +182,7 @@ class CityIndicatorPages(Controller):
         to: ToParam = "",
     ) -> Response[bytes]:
         result = read_indicators(central, actor, from_, to, "", utc_now())
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         header, rows = csv_table(result.months, _, vi("Tháng"))
         return csv_response("chi-so-thanh-pho.csv", header, rows)
 
@@ -195,7 +195,7 @@ class CityIndicatorPages(Controller):
         month: MonthParam = "",
     ) -> Response[bytes]:
         result = read_indicators(central, actor, "", "", month, utc_now())
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         header, rows = _ranking_table(result, _)
         return csv_response(f"xep-hang-{result.month.month}.csv", header, rows)
 
@@ -250,7 +250,7 @@ class CityIndicatorPages(Controller):
         found, _total, first, last = read_figure_dossiers(
             central, actor, figure, node, from_, to, CSV_LIMIT, 0, utc_now()
         )
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         status = _status_label(_)
         rows = [dossier_cells(d, status) for d in found]
         name = f"ho-so-{figure}-{first.isoformat()}-{last.isoformat()}.csv"

@@ -19,7 +19,7 @@ from web.city_api.ratings import city_ratings
 from web.city_pages.navigation import city_page
 from web.json_api.identity import CurrentActor
 from web.page_kit.i18n import vi
-from web.staff_pages.page_input import page_translator
+from web.page_kit.request_context import page_translator
 
 Central = NamedDependency[CentralRuntime]
 FIELD_ERRORS = {

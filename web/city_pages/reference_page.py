@@ -33,7 +33,7 @@ from rules.reference_entries import (
 from web.city_pages.navigation import city_page
 from web.json_api.identity import CurrentActor
 from web.page_kit.i18n import vi
-from web.staff_pages.page_input import page_translator
+from web.page_kit.request_context import page_translator
 
 Central = NamedDependency[CentralRuntime]
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a national catalog is a few hundred KiB

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.page_kit.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from litestar import Request
+
+from web.page_kit.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translate, translator
 
 # The form field and the header that carry the CSRF token (forms and htmx requests).
 CSRF_FIELD = "_csrf_token"
@@ -35,3 +37,8 @@ def lang_of(scope: Any, cookies: dict[str, str] | None = None) -> str:
         if candidate in LANGUAGES:
             return str(candidate)
     return DEFAULT_LANGUAGE
+
+
+def page_translator(request: Request[Any, Any, Any]) -> Translate:
+    """The translation of this request's page: the user's language (``lang_of``)."""
+    return translator(lang_of(request.scope, dict(request.cookies)))

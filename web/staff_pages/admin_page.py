@@ -20,8 +20,8 @@ from node.reference_import import ImportRefused, Kind
 from rules.actor import Actor, Role
 from rules.errors import NotFound
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import translator, vi
-from web.page_kit.request_context import lang_of
+from web.page_kit.i18n import vi
+from web.page_kit.request_context import page_translator
 from web.staff_pages.dossier_list import Runtime
 from web.staff_pages.navigation import staff_page
 
@@ -148,7 +148,7 @@ def _refused(
     request: Request[Any, Any, Any], actor: Actor, kind: Kind, why: str, detail: str = ""
 ) -> Template:
     status_code, text = REFUSALS.get(why, REFUSALS["file_invalid"])
-    _ = translator(lang_of(request.scope, dict(request.cookies)))
+    _ = page_translator(request)
     return _page(
         request,
         actor,

@@ -16,8 +16,7 @@ from rules.actor import STAFF_ROLES
 from rules.clock import OFFICE_TZ, utc_now
 from rules.lifecycle import Status
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import translator
-from web.page_kit.request_context import lang_of
+from web.page_kit.request_context import page_translator
 from web.staff_pages.dossier_csv import CSV_LIMIT, dossiers_csv
 from web.staff_pages.list_filters import (
     DUE_LABELS,
@@ -83,7 +82,7 @@ class DossierListPage(Controller):
         now = utc_now()
         f = filters.to_filter(now, CSV_LIMIT)
         states, _ = dossier_store.query(runtime.db.read(), msgspec.structs.replace(f, offset=0))
-        translate = translator(lang_of(request.scope, dict(request.cookies)))
+        translate = page_translator(request)
         return Response(
             dossiers_csv(states, now, translate),
             media_type="text/csv; charset=utf-8",

@@ -26,6 +26,7 @@ from web.json_api.identity import CurrentActor
 from web.json_api.stored_files import INLINE_TYPES, stored_file
 from web.node_api.upload import attach_upload
 from web.page_kit.i18n import vi
+from web.page_kit.request_context import page_translator
 from web.staff_pages.dossier_actions import (
     ACTION_LABELS,
     FORM_LABELS,
@@ -34,7 +35,7 @@ from web.staff_pages.dossier_actions import (
 )
 from web.staff_pages.navigation import staff_page
 from web.staff_pages.page_errors import FORBIDDEN, explain
-from web.staff_pages.page_input import page_translator, parse_local_datetime
+from web.staff_pages.page_input import parse_local_datetime
 from web.staff_pages.timeline import timeline
 
 Runtime = NamedDependency[NodeRuntime]

@@ -17,8 +17,8 @@ from rules.actor import Actor
 from rules.clock import utc_now
 from rules.errors import DossierError
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import translator, vi
-from web.page_kit.request_context import lang_of
+from web.page_kit.i18n import vi
+from web.page_kit.request_context import page_translator
 from web.page_kit.svg_charts import Series, bar_chart
 from web.staff_pages.dossier_list import Runtime
 from web.staff_pages.navigation import staff_page
@@ -111,7 +111,7 @@ class IndicatorsPage(Controller):
         to: MonthParam = "",
     ) -> Template:
         figures, errors, from_, to = _figures(runtime, from_, to)
-        translate = translator(lang_of(request.scope, dict(request.cookies)))
+        translate = page_translator(request)
         rendered = _render(request, actor, figures, errors, from_, to, translate)
         rendered.context["ratings"] = None
         if figures is not None:  # the months are valid: the citizens' ratings over them
@@ -130,7 +130,7 @@ class IndicatorsPage(Controller):
         to: MonthParam = "",
     ) -> Response[bytes]:
         figures, errors, from_, to = _figures(runtime, from_, to)
-        translate = translator(lang_of(request.scope, dict(request.cookies)))
+        translate = page_translator(request)
         if figures is None:
             text = "\n".join(translate(m) for m in errors.values())
             return Response(text.encode(), status_code=400, media_type="text/plain; charset=utf-8")

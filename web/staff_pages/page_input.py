@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from litestar import Request
 
 from rules.clock import OFFICE_TZ
 from rules.errors import DossierError
-from web.page_kit.i18n import Translate, translator
-from web.page_kit.request_context import lang_of
-
-
-def page_translator(request: Request[Any, Any, Any]) -> Translate:
-    return translator(lang_of(request.scope, dict(request.cookies)))
 
 
 def parse_local_datetime(text: str, field: str) -> datetime | None:

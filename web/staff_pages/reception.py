@@ -24,9 +24,9 @@ from rules.clock import utc_now
 from rules.errors import DossierError
 from web.json_api.identity import CurrentActor
 from web.json_api.params import NO_CONTROL_CHARACTERS
+from web.page_kit.request_context import page_translator
 from web.staff_pages.navigation import staff_page
 from web.staff_pages.page_errors import explain
-from web.staff_pages.page_input import page_translator
 from web.staff_pages.reception_form import (
     CHANNEL_LABELS,
     TEXT_FIELDS,

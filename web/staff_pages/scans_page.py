@@ -21,8 +21,8 @@ from scanner_ingest import unfiled
 from scanner_ingest.quarantine import retry
 from storage.dossier_rows import DossierFilter
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import translator, vi
-from web.page_kit.request_context import lang_of
+from web.page_kit.i18n import vi
+from web.page_kit.request_context import page_translator
 from web.staff_pages.dossier_list import Runtime
 from web.staff_pages.navigation import staff_page
 from web.staff_pages.scan_errors import explain
@@ -221,6 +221,6 @@ def _refused_with(
     why: tuple[int, str, str],
 ) -> Template:
     status_code, field, text = why
-    _ = translator(lang_of(request.scope, dict(request.cookies)))
+    _ = page_translator(request)
     values = {k: v for k, v in data.items() if k in {"q", "dossier_code", "note"}}
     return _scan_page(request, runtime, actor, part_id, values, {field: _(text)}, status_code)

@@ -22,9 +22,9 @@ from settings.node import CONFIG_NAME
 from storage.migrations import schema_version
 from uplink.node_link import SOFTWARE_VERSION
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import Translate, translator
+from web.page_kit.i18n import Translate
 from web.page_kit.quantities import decimal, size_text
-from web.page_kit.request_context import lang_of
+from web.page_kit.request_context import page_translator
 from web.staff_pages.admin_page import require_admin
 from web.staff_pages.dossier_list import Runtime
 from web.staff_pages.navigation import staff_page
@@ -170,7 +170,7 @@ class SettingsPage(Controller):
         self, request: Request[Any, Any, Any], runtime: Runtime, actor: CurrentActor
     ) -> Template:
         require_admin(actor)
-        _ = translator(lang_of(request.scope, dict(request.cookies)))
+        _ = page_translator(request)
         schema = schema_version(runtime.db.read())
         config_file: Path = runtime.data_dir.absolute() / CONFIG_NAME
         return staff_page(

@@ -16,9 +16,9 @@ from rules.actor import Actor
 from uplink.status import status
 from web.health.node_health import NodeHealth, node_health
 from web.json_api.identity import CurrentActor
-from web.page_kit.i18n import translator, vi
+from web.page_kit.i18n import vi
 from web.page_kit.quantities import age_text, size_text
-from web.page_kit.request_context import lang_of
+from web.page_kit.request_context import page_translator
 from web.staff_pages.dossier_list import Runtime
 from web.staff_pages.navigation import staff_page
 from web.staff_pages.sync_alarms import alarm_text
@@ -39,7 +39,7 @@ LANE_LABELS = {
 def _context(
     runtime: NodeRuntime, health: NodeHealth, request: Request[Any, Any, Any]
 ) -> dict[str, Any]:
-    _ = translator(lang_of(request.scope, dict(request.cookies)))
+    _ = page_translator(request)
     # The database could not be read: the health snapshot has no sync part (its problems say
     # why); read it directly, so the page fails as any page would rather than half-drawn.
     sync = health.sync or status(runtime)
