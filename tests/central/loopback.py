@@ -16,45 +16,29 @@ from central.sqlite_store import SqliteCentralStore
 from node.runtime import NodeRuntime
 from rules.clock import to_utc_iso, utc_now
 from settings.sync import SyncSettings
-from sync import wire
 from sync.transport import Delivered, Inbound
 from tests.support.city_fixtures import make_handler
+from tests.support.connected_transport import ConnectedTransport
 from uplink.node_link import NodeLink
 
 NODE = "xa-test"  # the id tests/conftest.py gives its node
 
 
-class Loopback:
+class Loopback(ConnectedTransport):
     """A connected ``Transport`` whose publishes go straight to the city's handler."""
 
     def __init__(self, city: Callable[[], MessageHandler]) -> None:
+        super().__init__()
         self._city = city
-        self._inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def is_connected(self) -> bool:
-        return True
-
-    def connection_epoch(self) -> int:
-        return 1
-
-    def last_error(self) -> str:
-        return ""
-
-    def max_payload(self) -> int:
-        return wire.MAX_PAYLOAD
 
     def publish(self, topic: str, payload: bytes) -> Delivered:
         for out in self._city().handle(topic, payload):
-            self._inbox.put(Inbound(out.topic, out.payload))
+            self.inbox.put(Inbound(out.topic, out.payload))
         return Delivered()
 
     def receive(self, timeout: float) -> Inbound | None:
         try:
-            return self._inbox.get(timeout=timeout)
+            return self.inbox.get(timeout=timeout)
         except queue.Empty:
             return None
 

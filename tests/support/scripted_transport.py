@@ -8,31 +8,16 @@ import queue
 from sync import topics, wire
 from sync.topics import Lane
 from sync.transport import Delivered, Inbound
+from tests.support.connected_transport import ConnectedTransport
 
 
-class ScriptedTransport:
+class ScriptedTransport(ConnectedTransport):
     """Connected at once; keeps what the link publishes, hands it what the test queues."""
 
     def __init__(self, node_id: str) -> None:
+        super().__init__()
         self.node_id = node_id
         self.sent: list[wire.Message] = []
-        self.inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def is_connected(self) -> bool:
-        return True
-
-    def connection_epoch(self) -> int:
-        return 1
-
-    def last_error(self) -> str:
-        return ""
-
-    def max_payload(self) -> int:
-        return wire.MAX_PAYLOAD
 
     def publish(self, topic: str, payload: bytes) -> Delivered:
         self.sent.append(wire.decode(payload))
