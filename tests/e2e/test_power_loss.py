@@ -256,23 +256,31 @@ def _check_files(conn: apsw.Connection, data_dir: Path, context: str) -> None:
 
 
 def _converge(node_dir: Path, central: Central, node_id: str, context: str) -> None:
-    """The city holds the node's log, files and dossiers (equal digests), each event once."""
+    """The city holds the node's log, files and dossiers (equal digests), each event once.
+
+    The restarted node goes on working meanwhile (ingest files a scan that was waiting when
+    the power went), so the logs compared are the ones read with the equal digests: the
+    node's log read before and after them, unchanged, else the city is waited for again."""
     digests: list[str] = []
+    logs: list[tuple[dict[tuple[str, int], str], list[tuple[str, int, str]]]] = []
 
     def equal() -> bool:
+        mine = node_log(node_dir)
         digests[:] = [node_digest(node_dir), central_digest(central.data_dir, node_id)]
-        return digests[0] == digests[1]
+        if digests[0] != digests[1]:
+            return False
+        logs[:] = [(mine, central_log(central, node_id))]
+        return node_log(node_dir) == mine  # the node wrote nothing while they were read
 
     try:
         wait_until(equal, timeout=CONVERGE_TIMEOUT_S, interval=0.1, what="equal digests")
     except AssertionError as exc:
         raise AssertionError(f"{context}: {exc} {digests}\n{central.proc.log()}") from None
-    theirs = central_log(central, node_id)
+    mine, theirs = logs[0]
     keys = Counter((o, s) for o, s, _ in theirs)
     ids = Counter(i for _, _, i in theirs)
     assert max(keys.values(), default=1) == 1, f"{context}: a seq twice at the city"
     assert max(ids.values(), default=1) == 1, f"{context}: an event twice at the city"
-    mine = node_log(node_dir)
     at_city = {(o, s): i for o, s, i in theirs}
     assert {k: at_city.get(k) for k in mine} == mine, f"{context}: the city's log differs"
 
